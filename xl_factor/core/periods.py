@@ -1,0 +1,85 @@
+"""Periods per year and annualisation.
+
+Annualisation factors are defined here once and by name. Means and variances
+scale linearly with ``periods_per_year``, volatilities with its square root
+(the course convention: ``alpha * 12``, ``var * 252``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidArgument, TooFewObservations
+
+DAILY = 252
+WEEKLY = 52
+MONTHLY = 12
+QUARTERLY = 4
+ANNUAL = 1
+
+#: Trading days in a month and a year, for horizons counted in daily periods.
+TRADING_DAYS_PER_MONTH = 21
+TRADING_DAYS_PER_YEAR = 252
+
+# Median spacing between dates, in calendar days, that marks each frequency.
+_SPACING_BOUNDS = (
+    (4.0, DAILY),  # trading days (1 day, 3 over weekends) or calendar days
+    (10.0, WEEKLY),
+    (45.0, MONTHLY),
+    (135.0, QUARTERLY),
+    (550.0, ANNUAL),
+)
+
+KINDS = ("mean", "var", "vol")
+
+
+def infer_periods_per_year(dates) -> int:
+    """Periods per year of a date index, from the median spacing of its dates.
+
+    Median gap up to 4 calendar days -> 252 (daily), up to 10 -> 52 (weekly),
+    up to 45 -> 12 (monthly), up to 135 -> 4 (quarterly), up to 550 -> 1
+    (annual). Raises when there are fewer than two dates or the spacing fits
+    none of these.
+    """
+    index = pd.DatetimeIndex(dates)
+    if len(index) < 2:
+        raise TooFewObservations(
+            "need at least two dates to infer the frequency; give periods_per_year",
+            "dates",
+        )
+    gaps = np.diff(index.sort_values().asi8) / 86_400e9
+    median = float(np.median(gaps))
+    for bound, periods in _SPACING_BOUNDS:
+        if 0 < median <= bound:
+            return periods
+    raise InvalidArgument(
+        f"dates are {median:g} days apart in the median, which is no daily, weekly, "
+        "monthly, quarterly or annual frequency; give periods_per_year",
+        "dates",
+    )
+
+
+def check_periods_per_year(periods_per_year: float, argument: str = "periods_per_year") -> float:
+    """Return ``periods_per_year`` as a float after checking it is positive and finite."""
+    value = float(periods_per_year)
+    if not np.isfinite(value) or value <= 0:
+        raise InvalidArgument(
+            f"periods_per_year must be a positive number (252 daily, 52 weekly, 12 monthly), got {periods_per_year!r}",
+            argument,
+        )
+    return value
+
+
+def annualize(value, kind: str, periods_per_year: float):
+    """Annualise a per-period ``mean`` or ``var`` (times P) or ``vol`` (times sqrt P).
+
+    ``value`` may be a number or an array; units are those of ``value`` per
+    period in, per year out.
+    """
+    periods = check_periods_per_year(periods_per_year)
+    kind_key = str(kind).strip().lower()
+    if kind_key not in KINDS:
+        raise InvalidArgument(f"kind must be one of mean, var, vol, got {kind!r}", "kind")
+    factor = np.sqrt(periods) if kind_key == "vol" else periods
+    return np.asarray(value, dtype=float) * factor

@@ -1,0 +1,94 @@
+"""Returns from prices, excess returns, and alignment of date-indexed tables.
+
+Returns are simple per-period returns in decimals: ``r_t = P_t / P_{t-1} - 1``.
+Missing values are NaN throughout and propagate; they are never filled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidArgument, NoOverlap, ShapeMismatch, TooFewObservations
+from .validation import as_2d, check_finite
+
+
+def simple_returns(prices, argument: str = "prices") -> np.ndarray:
+    """Simple returns ``P_t / P_{t-1} - 1`` of each column: one row fewer than ``prices``.
+
+    Prices must be positive where present; a missing price makes the two
+    returns around it missing.
+    """
+    table = as_2d(prices, argument)
+    check_finite(table, argument)
+    if table.shape[0] < 2:
+        raise TooFewObservations("need at least two prices to compute a return", argument)
+    if np.any(table[np.isfinite(table)] <= 0):
+        raise InvalidArgument("prices must be positive; a zero or negative price has no return", argument)
+    return table[1:] / table[:-1] - 1.0
+
+
+def excess_returns(returns, rf, argument: str = "rf") -> np.ndarray:
+    """Returns minus the risk-free rate, ``r - rf``, per period and in decimals.
+
+    ``rf`` is a number or one column with a row per row of ``returns``.
+    """
+    table = as_2d(returns, "returns")
+    check_finite(table, "returns")
+    rate = np.asarray(rf, dtype=float)
+    if rate.ndim == 0:
+        check_finite(rate.reshape(1, 1), argument)
+        return table - rate
+    rate = as_2d(rate, argument)
+    check_finite(rate, argument)
+    if rate.shape[1] != 1:
+        raise ShapeMismatch(f"rf must be one column or a number, got {rate.shape[1]} columns", argument)
+    if rate.shape[0] != table.shape[0]:
+        raise ShapeMismatch(
+            f"returns has {table.shape[0]} rows but rf has {rate.shape[0]}", argument
+        )
+    return table - rate
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Rows of two tables matched by date: ``dates[i]`` is row ``left[i]`` and ``right[i]``."""
+
+    dates: pd.DatetimeIndex
+    left: np.ndarray
+    right: np.ndarray
+
+
+def check_unique_dates(dates, argument: str) -> pd.DatetimeIndex:
+    """The dates as an index, after checking that no date repeats."""
+    index = pd.DatetimeIndex(dates)
+    if index.has_duplicates:
+        first = index[index.duplicated()][0]
+        raise InvalidArgument(
+            f"date {first.date()} appears more than once; remove the duplicate rows", argument
+        )
+    return index
+
+
+def align_on_dates(left_dates, right_dates, left_name: str = "asset", right_name: str = "factors") -> Alignment:
+    """Inner join of two date columns: the dates present in both, in ascending order.
+
+    Raises when a date repeats within one table (the match would be
+    ambiguous) or when the tables share no date.
+    """
+    left_index = check_unique_dates(left_dates, left_name)
+    right_index = check_unique_dates(right_dates, right_name)
+    common = left_index.intersection(right_index).sort_values()
+    if len(common) == 0:
+        raise NoOverlap(
+            f"{left_name} and {right_name} have no date in common "
+            f"({_span(left_index)} against {_span(right_index)}); pass overlapping histories",
+            right_name,
+        )
+    return Alignment(common, left_index.get_indexer(common), right_index.get_indexer(common))
+
+
+def _span(index: pd.DatetimeIndex) -> str:
+    return f"{index.min().date()} to {index.max().date()}"
