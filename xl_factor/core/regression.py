@@ -165,8 +165,8 @@ def fit_factor_model(
     groups = []
     for rows, cols in _row_patterns(y, f):
         fg = f if rows is None else f[rows]
-        yg = y[:, cols] if rows is None else y[np.ix_(rows, cols)]
-        _check_enough_rows(fg.shape[0], n_params, add_constant, [names[c] for c in cols])
+        yg = y if rows is None else y[np.ix_(rows, cols)]
+        _check_enough_rows(fg.shape[0], n_params, add_constant, names, cols)
         design = np.column_stack([np.ones(fg.shape[0]), fg]) if add_constant else fg
         coef[:, cols] = _solve(design, yg, fg, fnames)
         groups.append(_Group(rows, cols, np.atleast_2d(np.cov(fg, rowvar=False)), fg.mean(axis=0)))
@@ -195,10 +195,11 @@ def _row_patterns(y: np.ndarray, f: np.ndarray):
         yield present[:, cols[0]].copy(), cols
 
 
-def _check_enough_rows(n_rows: int, n_params: int, add_constant: bool, assets) -> None:
+def _check_enough_rows(n_rows: int, n_params: int, add_constant: bool, names, cols) -> None:
     if n_rows > n_params:
         return
     k = n_params - int(add_constant)
+    assets = [names[c] for c in cols]
     which = ", ".join(f"'{a}'" for a in assets[:3]) + (" ..." if len(assets) > 3 else "")
     raise TooFewObservations(
         f"{which} has {n_rows} rows with the asset and every factor present; "
