@@ -100,6 +100,31 @@ def test_regression_statistics_match_statsmodels(ff_monthly, industry, cov_type,
         assert stats.hac_lags == 6
 
 
+@pytest.mark.parametrize("lags", [None, 3])
+def test_hac_and_hc0_standard_errors_by_hand(ff_monthly, lags):
+    """Newey-West (Bartlett, no small-sample correction) and HC0 sandwiches written out in numpy."""
+    y = (ff_monthly["Manuf"] - ff_monthly["RF"]).to_numpy()
+    f = ff_monthly[FF3].to_numpy()
+    t_rows = len(y)
+    x = np.column_stack([np.ones(t_rows), f])
+    bread = np.linalg.inv(x.T @ x)
+    e = y - x @ (bread @ x.T @ y)
+    scores = x * e[:, None]
+    lag = math.floor(4 * (t_rows / 100) ** (2 / 9)) if lags is None else lags
+    meat = scores.T @ scores
+    for j in range(1, lag + 1):
+        gamma = scores[j:].T @ scores[:-j]
+        meat += (1 - j / (lag + 1)) * (gamma + gamma.T)
+    hac_se = np.sqrt(np.diag(bread @ meat @ bread))
+    stats = regression_statistics(y, f, cov_type="HAC", hac_lags=lags)
+    assert stats.hac_lags == lag
+    assert_close(stats.std_err, hac_se)
+    hc0 = scores.T @ scores
+    assert_close(regression_statistics(y, f, cov_type="HC0").std_err, np.sqrt(np.diag(bread @ hc0 @ bread)))
+    s2 = e @ e / (t_rows - 4)
+    assert_close(regression_statistics(y, f).std_err, np.sqrt(np.diag(s2 * bread)))
+
+
 def test_regression_statistics_cov_types_differ(ff_monthly):
     """The cov_type reaches statsmodels: robust standard errors are not the nonrobust ones."""
     y = (ff_monthly["NoDur"] - ff_monthly["RF"]).to_numpy()
@@ -384,3 +409,14 @@ def test_infinite_values(ff_monthly, industry_excess, sign):
         fit_factor_model(y, x_bad, asset_names=["NoDur", "Durbl"], factor_names=FF3)
     assert info.value.argument == "factors"
     assert "HML" in str(info.value)
+
+
+def test_label_count_mismatch_names_the_argument(ff_monthly, industry_excess):
+    y = industry_excess[["NoDur", "Durbl"]].to_numpy()
+    x = ff_monthly[FF3].to_numpy()
+    with pytest.raises(ShapeMismatch) as info:
+        fit_factor_model(y, x, asset_names=["NoDur"])
+    assert info.value.argument == "asset"
+    with pytest.raises(ShapeMismatch) as info:
+        fit_factor_model(y, x, factor_names=["MktRF", "SMB"])
+    assert info.value.argument == "factors"

@@ -48,7 +48,7 @@ def infer_periods_per_year(dates) -> int:
             "need at least two dates to infer the frequency; give periods_per_year",
             "dates",
         )
-    gaps = np.diff(index.sort_values().asi8) / 86_400e9
+    gaps = np.diff(index.sort_values().as_unit("ns").asi8) / 86_400e9
     median = float(np.median(gaps))
     for bound, periods in _SPACING_BOUNDS:
         if 0 < median <= bound:

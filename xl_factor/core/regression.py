@@ -154,7 +154,7 @@ def fit_factor_model(
     y = as_2d(returns, "asset")
     f = as_2d(factors, "factors")
     names = column_names(asset_names, y.shape[1], "asset")
-    fnames = column_names(factor_names, f.shape[1], "f")
+    fnames = column_names(factor_names, f.shape[1], "f", "factors")
     check_finite(y, "asset", names)
     check_finite(f, "factors", fnames)
     if y.shape[0] != f.shape[0]:

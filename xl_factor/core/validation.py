@@ -31,11 +31,11 @@ def check_finite(array: np.ndarray, argument: str, names=None) -> None:
     )
 
 
-def column_names(names, count: int, prefix: str) -> tuple[str, ...]:
-    """The given labels, or ``prefix1..count`` when there are none."""
+def column_names(names, count: int, prefix: str, argument: str | None = None) -> tuple[str, ...]:
+    """The given labels, or ``prefix1..count`` when there are none; ``argument`` (default ``prefix``) names the culprit."""
     if names is None:
         return tuple(f"{prefix}{i + 1}" for i in range(count))
     names = tuple(str(n) for n in names)
     if len(names) != count:
-        raise ShapeMismatch(f"{len(names)} labels for {count} columns", prefix)
+        raise ShapeMismatch(f"{len(names)} labels for {count} columns", argument or prefix)
     return names

@@ -1,0 +1,164 @@
+"""The one catalogue of FM_* functions: Excel name, arguments, defaults, help texts, and the call.
+
+Every front door (xlwings, LibreOffice, the docs) is generated from
+:data:`CATALOGUE`; :func:`call` is the single entry point that parses
+Excel-shaped arguments, runs the function and turns any failure into one
+``#FM!`` line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import functions as fn
+from .errors import error_line
+from .values import Table, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table, parse_text
+
+CATEGORY = "Factor Model"
+REQUIRED = object()
+
+# How each kind of argument is read from what the spreadsheet hands over.
+_READERS: dict[str, Callable] = {
+    "table": lambda v, a, d: parse_table(v, a),
+    "numbers": lambda v, a, d: parse_numbers(v, a),
+    "number": lambda v, a, d: parse_number(v, a, None if d is REQUIRED else d, allow_missing=d is None),
+    "text": lambda v, a, d: parse_text(v, a, None if d is REQUIRED else d),
+    "bool": lambda v, a, d: parse_bool(v, a, d),
+    "number_or_table": lambda v, a, d: _number_or_table(v, a),
+}
+
+
+def _number_or_table(value, argument):
+    if isinstance(value, (tuple, list, np.ndarray)) and np.size(np.asarray(value, dtype=object)) > 1:
+        return parse_table(value, argument)
+    return parse_number(value, argument)
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument: its name, what it reads as, its default (``REQUIRED`` if none) and help text."""
+
+    name: str
+    kind: str
+    doc: str
+    default: object = REQUIRED
+
+    @property
+    def optional(self) -> bool:
+        return self.default is not REQUIRED
+
+
+@dataclass(frozen=True)
+class Function:
+    """One worksheet function: Excel name, help text, arguments, implementation, result description."""
+
+    name: str
+    doc: str
+    args: tuple[Arg, ...]
+    impl: Callable = field(repr=False)
+    returns: str = ""
+
+    def parse(self, raw_args) -> list:
+        if len(raw_args) > len(self.args):
+            raise TypeError(f"{self.name} takes at most {len(self.args)} arguments")
+        padded = list(raw_args) + [None] * (len(self.args) - len(raw_args))
+        parsed = []
+        for arg, value in zip(self.args, padded):
+            if arg.optional and arg.kind in ("table", "numbers", "number_or_table") and is_missing_argument(value):
+                parsed.append(arg.default)
+            else:
+                parsed.append(_READERS[arg.kind](value, arg.name, arg.default))
+        return parsed
+
+
+def call(name: str, *raw_args, runtime: str = "python"):
+    """Run FM_* function ``name`` on Excel-shaped arguments.
+
+    Returns the result as numbers, arrays or labelled object arrays, or a
+    single ``#FM!`` line (a ``str``) when the function cannot answer.
+    """
+    function = BY_NAME[name]
+    try:
+        args = function.parse(raw_args)
+        if function.name == "FM_INFO":
+            return function.impl(runtime)
+        return function.impl(*args)
+    except Exception as error:  # noqa: BLE001 - every failure becomes one cell line
+        return error_line(function.name, error)
+
+
+_ASSET = Arg("asset", "table", "Asset returns: one column per asset, one row per period; optional header row and date column.")
+_FACTORS = Arg("factors", "table", "Factor returns: one column per factor; rows matched to asset by date when both have dates.")
+_RETURNS = Arg("returns", "table", "Asset returns: one column per asset, one row per period; optional header row and date column.")
+_PPY = Arg("periods_per_year", "number", "Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.", None)
+_POSITION = Arg("position", "number", "Amount held in the asset, in currency units (negative for short).")
+_HORIZON = Arg("horizon_periods", "number", "Horizon in periods of the data (daily data: 1 day, 21 a month, 252 a year).", 1.0)
+
+CATALOGUE: tuple[Function, ...] = (
+    Function("FM_BETA", "Factor betas of each asset column: N x K (a number for one asset and one factor).",
+             (_ASSET, _FACTORS, Arg("add_constant", "bool", "TRUE (default): regression with an intercept; FALSE: through the origin.", True)),
+             fn.fm_beta, "N x K betas"),
+    Function("FM_ALPHA", "Intercept (alpha) of each asset's factor regression, per period; annualised when periods_per_year is given.",
+             (_ASSET, _FACTORS, _PPY), fn.fm_alpha, "N x 1 alphas"),
+    Function("FM_REGRESS", "Full OLS statistics of one asset on the factors, as statsmodels gives them: coefficients, standard errors, t, p, 95% interval, R2, F, n, variances, Durbin-Watson.",
+             (_ASSET, _FACTORS,
+              Arg("cov_type", "text", "Standard errors: nonrobust (default), HC0, HC1, HC2, HC3 or HAC (Newey-West).", "nonrobust"),
+              Arg("hac_lags", "number", "Lags for HAC; empty: floor(4 (T/100)^(2/9)).", None)),
+             fn.fm_regress, "labelled coefficient table, a blank row, then fit statistics"),
+    Function("FM_RESID", "Regression residuals r - alpha - beta' f: one row per input row, blank where a row was dropped.",
+             (_ASSET, _FACTORS), fn.fm_resid, "T x N residuals"),
+    Function("FM_TRACKING", "Tracking-portfolio returns beta' f (no alpha): one row per input row.",
+             (_ASSET, _FACTORS), fn.fm_tracking, "T x N tracking returns"),
+    Function("FM_HEDGED", "Hedged (portable-alpha) returns r - beta' f: one row per input row; their mean is alpha.",
+             (_ASSET, _FACTORS), fn.fm_hedged, "T x N hedged returns"),
+    Function("FM_HEDGE", "Amount to hold in each factor to hedge a position in one asset: -beta * position, or the hedge that brings the factor share down to target_share.",
+             (_POSITION, _ASSET, _FACTORS,
+              Arg("target_share", "number", "Factor share of variance to allow, 0 (full hedge, default) to below 1.", 0.0)),
+             fn.fm_hedge, "1 x K hedge amounts (negative = short)"),
+    Function("FM_SIZE", "Largest position whose volatility over the horizon equals the budget: vol_budget / sqrt(variance * horizon). Element-wise.",
+             (Arg("vol_budget", "numbers", "Volatility budget in currency units (a number or a range)."),
+              Arg("variance", "numbers", "Per-period variance of the asset's returns: total (unhedged) or idio_var (hedged)."),
+              _HORIZON),
+             fn.fm_size, "positions, shaped like the inputs"),
+    Function("FM_VARDECOMP", "Variance decomposition per asset: total = beta' Sigma_f beta + idio, and the factor share; per period.",
+             (_ASSET, _FACTORS), fn.fm_vardecomp, "labelled table: asset total_var factor_var idio_var factor_share"),
+    Function("FM_RISKSHARE", "Factor share of each asset's variance; with hedge, the share of the hedged position.",
+             (_ASSET, _FACTORS,
+              Arg("hedge", "numbers", "Optional 1 x K units of each factor held per unit of the asset (e.g. minus the betas).", None)),
+             fn.fm_riskshare, "N x 1 factor shares"),
+    Function("FM_COVMAT", "Covariance of the asset columns: factor-implied B Sigma_f B' + diag(idio var), or sample.",
+             (_RETURNS, _FACTORS,
+              Arg("method", "text", "factor (default) or sample.", "factor"), _PPY),
+             fn.fm_covmat, "N x N covariance"),
+    Function("FM_CORRMAT", "Correlation of the asset columns: factor-implied or sample.",
+             (_RETURNS, _FACTORS, Arg("method", "text", "factor (default) or sample.", "factor")),
+             fn.fm_corrmat, "N x N correlation"),
+    Function("FM_PARAMCOUNT", "Parameters to estimate: factor model N*K + N + K(K+1)/2 against unrestricted N(N+1)/2.",
+             (Arg("n_assets", "number", "Number of assets N."),
+              Arg("n_factors", "number", "Number of factors K (default 1).", 1.0)),
+             fn.fm_paramcount, "labelled 2 x 2: factor_model, unrestricted"),
+    Function("FM_EXCESS", "Returns minus the risk-free rate; keeps the date column and header.",
+             (_RETURNS, Arg("rf", "number_or_table", "Risk-free rate per period: a number or a column (matched by date when both have dates).")),
+             fn.fm_excess, "excess returns, same layout as returns"),
+    Function("FM_RETURNS", "Simple returns P_t / P_(t-1) - 1 from prices; one row fewer; keeps dates and header.",
+             (Arg("prices", "table", "Prices: one column per asset, one row per period; optional header row and date column."),),
+             fn.fm_returns, "returns, same layout as prices less one row"),
+    Function("FM_SHARPE", "Sharpe ratio mean / standard deviation of each column; times sqrt(periods_per_year) when given.",
+             (_RETURNS, _PPY), fn.fm_sharpe, "1 x N Sharpe ratios"),
+    Function("FM_ANNUALIZE", "Annualise a per-period mean or variance (times P) or volatility (times sqrt P).",
+             (Arg("value", "numbers", "Per-period value(s): a number or a range."),
+              Arg("kind", "text", "mean, var or vol."),
+              Arg("periods_per_year", "number", "Periods per year (252 daily, 52 weekly, 12 monthly).")),
+             fn.fm_annualize, "annualised values, shaped like value"),
+    Function("FM_PNL", "Expected P&L position * (beta' E[f] + alpha) * horizon, and the alpha-only P&L position * alpha * horizon.",
+             (_POSITION, _ASSET, _FACTORS, _HORIZON), fn.fm_pnl, "1 x 2: expected, alpha-only"),
+    Function("FM_INFO", "Versions of xl_factor and its numerical libraries, and the runtime that called it.",
+             (), fn.fm_info, "labelled 6 x 2"),
+)
+
+BY_NAME = {f.name: f for f in CATALOGUE}
+
+__all__ = ["CATALOGUE", "BY_NAME", "CATEGORY", "Arg", "Function", "Table", "call"]

@@ -1,0 +1,313 @@
+"""Excel-shaped values in: a scalar, or rows of cells, turned into labelled float tables.
+
+A cell is a ``float``, ``None`` (blank), ``str``, ``bool``, ``datetime`` or
+an ``int`` COM error code. The rules (the function reference repeats them):
+
+* **Header row**: the first row is a row of labels when it holds text and no
+  numbers.
+* **Date column**: the first column (of a range with at least two columns)
+  is the period index when its non-blank cells are all dates, either as
+  ``datetime`` (classic Excel) or as whole-number serials (LibreOffice,
+  xlwings Lite, dates returned by another FM_* function) between 61
+  (1900-03-01) and 2958465 (9999-12-31) that are labelled as dates (a header
+  containing date, time, day, week, month, quarter, year or period) or that
+  rise strictly, one to 366 days a step, over at least three rows. Returns
+  and prices never look like that: returns are not whole numbers above 60,
+  and prices do not rise every single period by whole units. ISO text dates
+  (``2020-01-31``) count too. Blank cells in a date column drop their rows.
+* **Missing values**: blanks, text, booleans and error cells below the
+  header are missing (NaN), as Excel's own SLOPE and VAR.S ignore them.
+
+The numeric conversion is vectorised: one ``numpy.array`` call for a range
+of plain numbers; for mixed ranges, a per-column type scan in C, with a
+per-cell pass only over the columns that mix types.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import infer_dtype
+
+from ..core.errors import InvalidArgument, ShapeMismatch
+from .excel import ERROR_CODE_ARRAY, FIRST_SERIAL, LAST_SERIAL, MISSING_ARGUMENT, is_error_code, serials_to_dates
+
+_DATE_LABEL = re.compile(r"date|time|day|week|month|quarter|year|period", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
+_NUMERIC_KINDS = {"floating", "integer", "mixed-integer-float", "empty"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A parsed data range: ``values`` (T, N) float with NaN for missing.
+
+    ``names`` are the header labels of the value columns (``None`` without a
+    header); ``dates`` the period index (``None`` without a date column);
+    ``date_label`` the header over the date column.
+    """
+
+    values: np.ndarray
+    names: tuple[str, ...] | None = None
+    dates: pd.DatetimeIndex | None = None
+    date_label: str | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def n_cols(self) -> int:
+        return self.values.shape[1]
+
+    def labels(self, prefix: str) -> tuple[str, ...]:
+        """Column labels: the header's, or ``prefix1..N``."""
+        if self.names is None:
+            return tuple(f"{prefix}{i + 1}" for i in range(self.n_cols))
+        return self.names
+
+    def take(self, rows: np.ndarray) -> "Table":
+        """The table restricted to ``rows`` (positions), dates kept."""
+        dates = None if self.dates is None else self.dates[rows]
+        return Table(self.values[rows], self.names, dates, self.date_label)
+
+
+def is_missing_argument(value) -> bool:
+    """True for an optional argument left out: no value, a blank cell, or VBA's missing marker."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return True
+    if type(value) is int and value == MISSING_ARGUMENT:
+        return True
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        inner = value[0]
+        if isinstance(inner, (tuple, list)) and len(inner) == 1:
+            return is_missing_argument(inner[0])
+    return False
+
+
+def as_rows(value, argument: str) -> list:
+    """Any Excel-shaped value as a list of equal-length rows."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist() if value.ndim == 2 else [value.tolist()] if value.ndim == 1 else [[value.item()]]
+    if not isinstance(value, (tuple, list)):
+        return [(value,)]
+    if len(value) == 0:
+        raise ShapeMismatch("the range is empty; select the cells that hold the data", argument)
+    if not isinstance(value[0], (tuple, list)):
+        return [tuple(value)]
+    rows = list(value)
+    width = len(rows[0])
+    if width == 0 or any(len(r) != width for r in rows):
+        raise ShapeMismatch("the range is empty or ragged; select a rectangular block of cells", argument)
+    return rows
+
+
+def parse_table(value, argument: str, series: bool = True) -> Table:
+    """Parse a data range into a :class:`Table` (header row, date column, missing values).
+
+    With ``series=True`` a range of one row and several columns is refused:
+    a series runs down a column.
+    """
+    rows = as_rows(value, argument)
+    names = None
+    if _is_header(rows[0]):
+        names = tuple("" if c is None else str(c).strip() for c in rows[0])
+        rows = rows[1:]
+        if not rows:
+            raise ShapeMismatch("has a header but no data rows; select the data below the labels too", argument)
+    if series and len(rows) == 1 and len(rows[0]) > 1:
+        raise ShapeMismatch(
+            "is a single row; lay each series down a column (one row per period), or wrap it in TRANSPOSE()",
+            argument,
+        )
+    dates, date_label = None, None
+    width = len(rows[0])
+    if width >= 2:
+        dates = _date_column([r[0] for r in rows], names[0] if names else None)
+    if dates is not None:
+        date_label = (names[0] or None) if names else None
+        names = names[1:] if names else None
+        body = [r[1:] for r in rows]
+    else:
+        body = rows
+    values = to_float(body)
+    if dates is not None and dates.isna().any():
+        keep = np.flatnonzero(~dates.isna())
+        values, dates = values[keep], dates[keep]
+        if len(dates) == 0:
+            raise ShapeMismatch("has a date column but no dated rows", argument)
+    if names is not None:
+        names = tuple(n or f"col{i + 1}" for i, n in enumerate(names))
+    return Table(values, names, dates, date_label)
+
+
+def to_float(rows) -> np.ndarray:
+    """Rows of cells to a 2-D float array: numbers kept, everything else NaN."""
+    try:
+        array = np.array(rows)
+    except ValueError:
+        array = np.array(rows, dtype=object)
+    if array.ndim != 2:
+        array = np.array(rows, dtype=object)
+    if array.dtype.kind in "fiub":
+        return _clean_numeric(array.astype(float, copy=False), rows, array.dtype.kind)
+    return _mixed_to_float(np.array(rows, dtype=object) if array.dtype != object else array)
+
+
+def _clean_numeric(values: np.ndarray, rows, kind: str) -> np.ndarray:
+    """A range that numpy read as numbers: drop error codes and booleans (read as 1.0 / 0.0)."""
+    if kind == "b":
+        return np.full(values.shape, np.nan)
+    values = values.copy() if not values.flags.writeable else values
+    if kind != "f" or bool((values <= ERROR_CODE_ARRAY.max()).any()):
+        values[np.isin(values, ERROR_CODE_ARRAY)] = np.nan
+    for i, j in np.argwhere((values == 0.0) | (values == 1.0)):
+        if type(rows[i][j]) is bool:
+            values[i, j] = np.nan
+    return values
+
+
+def _mixed_to_float(cells: np.ndarray) -> np.ndarray:
+    """An object array of mixed cells to floats, column by column."""
+    out = np.empty(cells.shape)
+    for j in range(cells.shape[1]):
+        column = cells[:, j]
+        if infer_dtype(column, skipna=True) in _NUMERIC_KINDS:
+            numbers = np.array(column, dtype=float)
+            numbers[np.isin(numbers, ERROR_CODE_ARRAY)] = np.nan
+            out[:, j] = numbers
+        else:
+            out[:, j] = [_cell_number(c) for c in column]
+    return out
+
+
+def _cell_number(cell) -> float:
+    kind = type(cell)
+    if kind is float:
+        return cell
+    if kind is int and not is_error_code(cell):
+        return float(cell)
+    if isinstance(cell, (np.floating, np.integer)) and not isinstance(cell, np.bool_):
+        return float(cell)
+    return np.nan
+
+
+def _is_header(row) -> bool:
+    has_text = False
+    for cell in row:
+        if isinstance(cell, str):
+            has_text = has_text or bool(cell.strip())
+        elif cell is not None:
+            return False
+    return has_text
+
+
+def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
+    """The first column as dates (NaT for blanks), or ``None`` when it is not a date column."""
+    present = [c for c in cells if c is not None and c != ""]
+    if len(present) < 2 or len(present) < len(cells) / 2:
+        return None
+    kinds = {type(c) for c in present}
+    if all(issubclass(k, (datetime, date)) for k in kinds):
+        stamps = [pd.Timestamp(c).tz_localize(None) if getattr(c, "tzinfo", None) else pd.Timestamp(c)
+                  for c in present]
+        return _with_blanks(cells, pd.DatetimeIndex(stamps))
+    if kinds <= {float, int}:
+        serials = np.array(present, dtype=float)
+        if not _looks_like_serials(serials, label):
+            return None
+        return _with_blanks(cells, serials_to_dates(serials))
+    if kinds == {str} and all(_ISO_DATE.match(c.strip()) for c in present):
+        return _with_blanks(cells, pd.DatetimeIndex(pd.to_datetime([c.strip() for c in present])))
+    return None
+
+
+def _looks_like_serials(serials: np.ndarray, label: str | None) -> bool:
+    if np.any(serials != np.floor(serials)) or serials.min() < FIRST_SERIAL or serials.max() > LAST_SERIAL:
+        return False
+    if label and _DATE_LABEL.search(label):
+        return True
+    steps = np.diff(serials)
+    return len(serials) >= 3 and bool(np.all((steps >= 1) & (steps <= 366)))
+
+
+def _with_blanks(cells: list, present_dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    if len(present_dates) == len(cells):
+        return present_dates
+    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
+    mask = np.array([c is not None and c != "" for c in cells])
+    out[mask] = present_dates.values
+    return pd.DatetimeIndex(out)
+
+
+def parse_number(value, argument: str, default=None, allow_missing: bool = False) -> float | None:
+    """One number from a cell (a 1x1 range counts); ``default`` when left out."""
+    if is_missing_argument(value):
+        if default is not None or allow_missing:
+            return default
+        raise InvalidArgument("is required; give a number", argument)
+    cell = value
+    if isinstance(cell, (tuple, list, np.ndarray)):
+        rows = as_rows(cell, argument)
+        if len(rows) != 1 or len(rows[0]) != 1:
+            raise ShapeMismatch(f"must be a single cell, got {len(rows)} x {len(rows[0])}", argument)
+        cell = rows[0][0]
+    if type(cell) is bool or is_error_code(cell) or not isinstance(cell, (int, float, np.integer, np.floating)):
+        raise InvalidArgument(f"must be a number, got {_describe(cell)}", argument)
+    return float(cell)
+
+
+def parse_text(value, argument: str, default: str | None = None) -> str:
+    """One text option from a cell; ``default`` when left out."""
+    if is_missing_argument(value):
+        if default is None:
+            raise InvalidArgument("is required; give a text option", argument)
+        return default
+    cell = value
+    if isinstance(cell, (tuple, list)):
+        rows = as_rows(cell, argument)
+        cell = rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else cell
+    if not isinstance(cell, str):
+        raise InvalidArgument(f"must be text, got {_describe(cell)}", argument)
+    return cell.strip()
+
+
+def parse_bool(value, argument: str, default: bool) -> bool:
+    """TRUE / FALSE (or 1 / 0) from a cell; ``default`` when left out."""
+    if is_missing_argument(value):
+        return default
+    cell = value
+    if isinstance(cell, (tuple, list)):
+        rows = as_rows(cell, argument)
+        cell = rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else cell
+    if type(cell) is bool:
+        return cell
+    if isinstance(cell, (int, float)) and not is_error_code(cell) and cell in (0, 1):
+        return bool(cell)
+    if isinstance(cell, str) and cell.strip().upper() in ("TRUE", "FALSE"):
+        return cell.strip().upper() == "TRUE"
+    raise InvalidArgument(f"must be TRUE or FALSE, got {_describe(cell)}", argument)
+
+
+def parse_numbers(value, argument: str) -> np.ndarray:
+    """A block of plain numbers (no header or date column) as a 2-D float array; NaN for non-numbers."""
+    return to_float(as_rows(value, argument))
+
+
+def _describe(cell) -> str:
+    if cell is None:
+        return "a blank cell"
+    if is_error_code(cell):
+        from .excel import ERROR_CODES
+
+        return ERROR_CODES[cell]
+    if type(cell) is bool:
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, str):
+        return f"the text '{cell[:30]}'"
+    if isinstance(cell, (datetime, date)):
+        return "a date"
+    return repr(cell)

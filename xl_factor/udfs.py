@@ -1,0 +1,197 @@
+"""xlwings front door: the FM_* worksheet functions for Excel.
+
+GENERATED from xl_factor.sheet.catalogue by xl_factor.frontdoors.xlwings_module;
+do not edit. Set "UDF MODULES" to xl_factor.udfs and import the functions.
+"""
+
+import xlwings as xw
+
+from xl_factor.sheet.catalogue import call
+from xl_factor.sheet.cells import as_cells
+
+
+def _run(name, *args):
+    return as_cells(call(name, *args, runtime="xlwings " + xw.__version__), blank="")
+
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('add_constant', 'raw', doc='TRUE (default): regression with an intercept; FALSE: through the origin.')
+@xw.ret('raw')
+def FM_BETA(asset, factors, add_constant=True):
+    'Factor betas of each asset column: N x K (a number for one asset and one factor).'
+    return _run('FM_BETA', asset, factors, add_constant)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('periods_per_year', 'raw', doc='Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.')
+@xw.ret('raw')
+def FM_ALPHA(asset, factors, periods_per_year=None):
+    "Intercept (alpha) of each asset's factor regression, per period; annualised when periods_per_year is given."
+    return _run('FM_ALPHA', asset, factors, periods_per_year)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('cov_type', 'raw', doc='Standard errors: nonrobust (default), HC0, HC1, HC2, HC3 or HAC (Newey-West).')
+@xw.arg('hac_lags', 'raw', doc='Lags for HAC; empty: floor(4 (T/100)^(2/9)).')
+@xw.ret('raw')
+def FM_REGRESS(asset, factors, cov_type='nonrobust', hac_lags=None):
+    'Full OLS statistics of one asset on the factors, as statsmodels gives them: coefficients, standard errors, t, p, 95% interval, R2, F, n, variances, Durbin-Watson.'
+    return _run('FM_REGRESS', asset, factors, cov_type, hac_lags)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.ret('raw')
+def FM_RESID(asset, factors):
+    "Regression residuals r - alpha - beta' f: one row per input row, blank where a row was dropped."
+    return _run('FM_RESID', asset, factors)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.ret('raw')
+def FM_TRACKING(asset, factors):
+    "Tracking-portfolio returns beta' f (no alpha): one row per input row."
+    return _run('FM_TRACKING', asset, factors)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.ret('raw')
+def FM_HEDGED(asset, factors):
+    "Hedged (portable-alpha) returns r - beta' f: one row per input row; their mean is alpha."
+    return _run('FM_HEDGED', asset, factors)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('position', 'raw', doc='Amount held in the asset, in currency units (negative for short).')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('target_share', 'raw', doc='Factor share of variance to allow, 0 (full hedge, default) to below 1.')
+@xw.ret('raw')
+def FM_HEDGE(position, asset, factors, target_share=0.0):
+    'Amount to hold in each factor to hedge a position in one asset: -beta * position, or the hedge that brings the factor share down to target_share.'
+    return _run('FM_HEDGE', position, asset, factors, target_share)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('vol_budget', 'raw', doc='Volatility budget in currency units (a number or a range).')
+@xw.arg('variance', 'raw', doc="Per-period variance of the asset's returns: total (unhedged) or idio_var (hedged).")
+@xw.arg('horizon_periods', 'raw', doc='Horizon in periods of the data (daily data: 1 day, 21 a month, 252 a year).')
+@xw.ret('raw')
+def FM_SIZE(vol_budget, variance, horizon_periods=1.0):
+    'Largest position whose volatility over the horizon equals the budget: vol_budget / sqrt(variance * horizon). Element-wise.'
+    return _run('FM_SIZE', vol_budget, variance, horizon_periods)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.ret('raw')
+def FM_VARDECOMP(asset, factors):
+    "Variance decomposition per asset: total = beta' Sigma_f beta + idio, and the factor share; per period."
+    return _run('FM_VARDECOMP', asset, factors)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('hedge', 'raw', doc='Optional 1 x K units of each factor held per unit of the asset (e.g. minus the betas).')
+@xw.ret('raw')
+def FM_RISKSHARE(asset, factors, hedge=None):
+    "Factor share of each asset's variance; with hedge, the share of the hedged position."
+    return _run('FM_RISKSHARE', asset, factors, hedge)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('method', 'raw', doc='factor (default) or sample.')
+@xw.arg('periods_per_year', 'raw', doc='Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.')
+@xw.ret('raw')
+def FM_COVMAT(returns, factors, method='factor', periods_per_year=None):
+    "Covariance of the asset columns: factor-implied B Sigma_f B' + diag(idio var), or sample."
+    return _run('FM_COVMAT', returns, factors, method, periods_per_year)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('method', 'raw', doc='factor (default) or sample.')
+@xw.ret('raw')
+def FM_CORRMAT(returns, factors, method='factor'):
+    'Correlation of the asset columns: factor-implied or sample.'
+    return _run('FM_CORRMAT', returns, factors, method)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('n_assets', 'raw', doc='Number of assets N.')
+@xw.arg('n_factors', 'raw', doc='Number of factors K (default 1).')
+@xw.ret('raw')
+def FM_PARAMCOUNT(n_assets, n_factors=1.0):
+    'Parameters to estimate: factor model N*K + N + K(K+1)/2 against unrestricted N(N+1)/2.'
+    return _run('FM_PARAMCOUNT', n_assets, n_factors)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('rf', 'raw', doc='Risk-free rate per period: a number or a column (matched by date when both have dates).')
+@xw.ret('raw')
+def FM_EXCESS(returns, rf):
+    'Returns minus the risk-free rate; keeps the date column and header.'
+    return _run('FM_EXCESS', returns, rf)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('prices', 'raw', doc='Prices: one column per asset, one row per period; optional header row and date column.')
+@xw.ret('raw')
+def FM_RETURNS(prices):
+    'Simple returns P_t / P_(t-1) - 1 from prices; one row fewer; keeps dates and header.'
+    return _run('FM_RETURNS', prices)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('periods_per_year', 'raw', doc='Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.')
+@xw.ret('raw')
+def FM_SHARPE(returns, periods_per_year=None):
+    'Sharpe ratio mean / standard deviation of each column; times sqrt(periods_per_year) when given.'
+    return _run('FM_SHARPE', returns, periods_per_year)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('value', 'raw', doc='Per-period value(s): a number or a range.')
+@xw.arg('kind', 'raw', doc='mean, var or vol.')
+@xw.arg('periods_per_year', 'raw', doc='Periods per year (252 daily, 52 weekly, 12 monthly).')
+@xw.ret('raw')
+def FM_ANNUALIZE(value, kind, periods_per_year):
+    'Annualise a per-period mean or variance (times P) or volatility (times sqrt P).'
+    return _run('FM_ANNUALIZE', value, kind, periods_per_year)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('position', 'raw', doc='Amount held in the asset, in currency units (negative for short).')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('horizon_periods', 'raw', doc='Horizon in periods of the data (daily data: 1 day, 21 a month, 252 a year).')
+@xw.ret('raw')
+def FM_PNL(position, asset, factors, horizon_periods=1.0):
+    "Expected P&L position * (beta' E[f] + alpha) * horizon, and the alpha-only P&L position * alpha * horizon."
+    return _run('FM_PNL', position, asset, factors, horizon_periods)
+
+
+@xw.func(category='Factor Model')
+@xw.ret('raw')
+def FM_INFO():
+    'Versions of xl_factor and its numerical libraries, and the runtime that called it.'
+    return _run('FM_INFO')
