@@ -14,9 +14,16 @@ from .validation import as_2d, check_finite
 
 
 def factor_covariance(betas, factor_cov, idio_var) -> np.ndarray:
-    """``B Sigma_f B' + diag(idio_var)``: (N, N) from betas (N, K), Sigma_f (K, K), idio_var (N,)."""
-    b = np.atleast_2d(np.asarray(betas, dtype=float))
-    cov = b @ np.atleast_2d(np.asarray(factor_cov, dtype=float)) @ b.T
+    """``B Sigma_f B' + diag(idio_var)``: (N, N) from betas (N, K), Sigma_f (K, K), idio_var (N,).
+
+    One-dimensional betas are N assets on one factor when ``Sigma_f`` is 1 x 1,
+    else one asset on K factors.
+    """
+    sigma = np.atleast_2d(np.asarray(factor_cov, dtype=float))
+    b = np.asarray(betas, dtype=float)
+    if b.ndim == 1:
+        b = b[:, None] if sigma.shape == (1, 1) else b[None, :]
+    cov = b @ sigma @ b.T
     cov[np.diag_indices_from(cov)] += np.asarray(idio_var, dtype=float)
     return cov
 
