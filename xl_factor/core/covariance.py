@@ -12,6 +12,9 @@ import numpy as np
 from .errors import InvalidArgument, TooFewObservations
 from .validation import as_2d, check_finite
 
+#: Largest number of assets or factors a parameter count is given for.
+MAX_COUNT = 10**9
+
 
 def factor_covariance(betas, factor_cov, idio_var) -> np.ndarray:
     """``B Sigma_f B' + diag(idio_var)``: (N, N) from betas (N, K), Sigma_f (K, K), idio_var (N,).
@@ -59,6 +62,6 @@ def parameter_counts(n_assets, n_factors=1) -> dict[str, int]:
 
 def _count(value, argument: str) -> int:
     number = float(value)
-    if not np.isfinite(number) or number < 1 or not number.is_integer():
-        raise InvalidArgument(f"{argument} must be a whole number of at least 1, got {value!r}", argument)
+    if not np.isfinite(number) or number < 1 or number > MAX_COUNT or not number.is_integer():
+        raise InvalidArgument(f"{argument} must be a whole number from 1 to {MAX_COUNT:,}, got {value!r}", argument)
     return int(number)

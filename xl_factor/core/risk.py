@@ -113,13 +113,19 @@ def expected_pnl(position, alpha, beta, factor_mean, horizon_periods=1) -> tuple
 
 
 def sharpe_ratio(returns, periods_per_year=None) -> np.ndarray:
-    """Per-column ``mean / std`` (``ddof = 1``, missing values dropped), times ``sqrt(P)`` when given."""
+    """Per-column ``mean / std`` (``ddof = 1``, missing values dropped), times ``sqrt(P)`` when given.
+
+    NaN for a column whose returns do not vary (no ratio exists).
+    """
     table = as_2d(returns, "returns")
     check_finite(table, "returns")
     count = (~np.isnan(table)).sum(axis=0)
     if np.any(count < 2):
         raise TooFewObservations("each column needs at least two returns for a standard deviation", "returns")
-    ratio = np.nanmean(table, axis=0) / np.nanstd(table, axis=0, ddof=1)
+    mean = np.nanmean(table, axis=0)
+    sd = np.nanstd(table, axis=0, ddof=1)
+    varies = sd > 1e-10 * np.abs(mean)  # a constant column leaves only rounding noise in sd
+    ratio = mean / np.where(varies & (sd > 0), sd, np.nan)
     if periods_per_year is None:
         return ratio
     return ratio * np.sqrt(check_periods_per_year(periods_per_year))

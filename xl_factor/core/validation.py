@@ -19,16 +19,21 @@ def as_2d(values, argument: str) -> np.ndarray:
     return array
 
 
+#: Largest magnitude accepted: squares and sums of larger values overflow a double.
+MAX_MAGNITUDE = 1e150
+
+
 def check_finite(array: np.ndarray, argument: str, names=None) -> None:
-    """Raise when ``array`` holds an infinite value (NaN is missing, not an error)."""
-    if not np.isinf(array).any():
+    """Raise for an infinite value or one so large that variances overflow (NaN is missing, not an error)."""
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(array) > MAX_MAGNITUDE
+    if not bad.any():
         return
-    row, col = np.argwhere(np.isinf(array))[0]
+    row, col = np.argwhere(bad)[0]
     column = f"column '{names[col]}'" if names is not None else f"column {col + 1}"
-    raise NonFiniteValues(
-        f"{column} has an infinite value in row {row + 1}; returns must be finite numbers",
-        argument,
-    )
+    value = array[row, col]
+    what = "an infinite value" if np.isinf(value) else f"a value too large for a return ({value:.3g})"
+    raise NonFiniteValues(f"{column} has {what} in row {row + 1}; returns must be finite decimals", argument)
 
 
 def column_names(names, count: int, prefix: str, argument: str | None = None) -> tuple[str, ...]:

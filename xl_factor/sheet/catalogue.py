@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from . import functions as fn
+from ..core.errors import InvalidArgument
 from .errors import error_line
 from .values import Table, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table, parse_text
 
@@ -63,7 +64,7 @@ class Function:
 
     def parse(self, raw_args) -> list:
         if len(raw_args) > len(self.args):
-            raise TypeError(f"{self.name} takes at most {len(self.args)} arguments")
+            raise InvalidArgument(f"takes at most {len(self.args)} arguments, got {len(raw_args)}; remove the extra ones")
         padded = list(raw_args) + [None] * (len(self.args) - len(raw_args))
         parsed = []
         for arg, value in zip(self.args, padded):

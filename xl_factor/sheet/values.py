@@ -118,15 +118,15 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
         rows = rows[1:]
         if not rows:
             raise ShapeMismatch("has a header but no data rows; select the data below the labels too", argument)
-    if series and len(rows) == 1 and len(rows[0]) > 1:
-        raise ShapeMismatch(
-            "is a single row; lay each series down a column (one row per period), or wrap it in TRANSPOSE()",
-            argument,
-        )
     dates, date_label = None, None
     width = len(rows[0])
     if width >= 2:
         dates = _date_column([r[0] for r in rows], names[0] if names else None)
+    if series and len(rows) == 1 and width > 1 and names is None and dates is None:
+        raise ShapeMismatch(
+            "is a single row; lay each series down a column (one row per period), or wrap it in TRANSPOSE()",
+            argument,
+        )
     if dates is not None:
         date_label = (names[0] or None) if names else None
         names = names[1:] if names else None
@@ -208,7 +208,7 @@ def _is_header(row) -> bool:
 def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
     """The first column as dates (NaT for blanks), or ``None`` when it is not a date column."""
     present = [c for c in cells if c is not None and c != ""]
-    if len(present) < 2 or len(present) < len(cells) / 2:
+    if not present or len(present) < len(cells) / 2:
         return None
     kinds = {type(c) for c in present}
     if all(issubclass(k, (datetime, date)) for k in kinds):

@@ -1,0 +1,95 @@
+"""The sheet boundary's reading rules: header row, date column in both forms, missing cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xl_factor.sheet.cells import as_cells
+from xl_factor.sheet.values import parse_table, to_float
+
+EPOCH = dt.datetime(1899, 12, 30)
+DAYS = [dt.datetime(2021, 1, 4) + dt.timedelta(days=i) for i in range(5)]
+
+
+def serial(day: dt.datetime) -> float:
+    return float((day - EPOCH).days)
+
+
+def test_datetime_first_column_is_the_date_index():
+    table = parse_table(tuple((d, 0.01 * i) for i, d in enumerate(DAYS)), "asset")
+    assert list(table.dates) == [pd.Timestamp(d) for d in DAYS]
+    assert table.values.shape == (5, 1)
+
+
+def test_serials_with_a_date_label_are_dates_even_unsorted():
+    rows = (("Date", "MSFT"),) + tuple((serial(d), 0.01) for d in reversed(DAYS))
+    table = parse_table(rows, "asset")
+    assert sorted(table.dates) == [pd.Timestamp(d) for d in DAYS]
+    assert table.names == ("MSFT",) and table.date_label == "Date"
+
+
+def test_rising_serials_without_a_label_are_dates():
+    table = parse_table(tuple((serial(d), 0.01) for d in DAYS), "asset")
+    assert table.dates is not None
+
+
+def test_serials_not_rising_and_unlabelled_are_a_series():
+    rows = ((44200.0, 0.01), (44199.0, 0.02), (44203.0, 0.03))
+    assert parse_table(rows, "asset").dates is None
+
+
+def test_iso_text_dates_are_dates():
+    table = parse_table(tuple((d.strftime("%Y-%m-%d"), 0.01) for d in DAYS), "asset")
+    assert list(table.dates) == [pd.Timestamp(d) for d in DAYS]
+
+
+def test_blank_date_cells_drop_their_rows():
+    rows = tuple((d if i != 2 else None, float(i)) for i, d in enumerate(DAYS))
+    table = parse_table(rows, "asset")
+    assert table.values.ravel().tolist() == [0.0, 1.0, 3.0, 4.0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-0.9, 5.0, allow_nan=False), min_size=2, max_size=60), st.integers(1, 4))
+def test_a_return_series_is_never_taken_for_dates(returns, width):
+    rows = tuple((r,) * (width + 1) for r in returns)
+    assert parse_table(rows, "asset").dates is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(61, 100_000), min_size=3, max_size=60).filter(
+    lambda p: not all(1 <= b - a <= 366 for a, b in zip(p, p[1:]))))
+def test_whole_number_prices_that_do_not_rise_every_period_are_not_dates(prices):
+    rows = tuple((float(p), 0.01) for p in prices)
+    assert parse_table(rows, "prices").dates is None
+
+
+def test_header_row_is_text_and_no_numbers():
+    assert parse_table((("a", "b"), (0.1, 0.2), (0.3, 0.4)), "asset").names == ("a", "b")
+    assert parse_table((("a", 1.0), (0.1, 0.2), (0.3, 0.4)), "asset").names is None
+
+
+def test_numbers_booleans_errors_and_text_in_one_conversion():
+    rows = [(0.5, True, -2146826246, "x", None, 2.0, False, 1.0)]
+    got = to_float(rows)
+    assert got[0, 0] == 0.5 and got[0, 5] == 2.0 and got[0, 7] == 1.0
+    assert np.isnan(got[0, [1, 2, 3, 4, 6]]).all()
+
+
+def test_all_numeric_fast_path_drops_booleans_and_error_codes():
+    rows = [(0.0, 1.0, 0.25), (True, -2146826246.0, False)]
+    got = to_float(rows)
+    assert got[0].tolist() == [0.0, 1.0, 0.25]
+    assert np.isnan(got[1]).all()
+
+
+def test_results_turn_nan_into_blanks():
+    assert as_cells(np.array([[1.0, np.nan]]), blank="") == [[1.0, ""]]
+    assert as_cells(2.5) == [[2.5]]
+    assert as_cells("#FM! FM_X: y") == [["#FM! FM_X: y"]]
