@@ -15,6 +15,7 @@ import numpy as np
 
 from . import functions as fn
 from ..core.errors import InvalidArgument
+from .cache import TABLES
 from .errors import error_line
 from .values import Table, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table, parse_text
 
@@ -23,7 +24,7 @@ REQUIRED = object()
 
 # How each kind of argument is read from what the spreadsheet hands over.
 _READERS: dict[str, Callable] = {
-    "table": lambda v, a, d: parse_table(v, a),
+    "table": lambda v, a, d: TABLES.get(v, lambda raw: parse_table(raw, a)),
     "numbers": lambda v, a, d: parse_numbers(v, a),
     "number": lambda v, a, d: parse_number(v, a, None if d is REQUIRED else d, allow_missing=d is None),
     "text": lambda v, a, d: parse_text(v, a, None if d is REQUIRED else d),
@@ -34,7 +35,7 @@ _READERS: dict[str, Callable] = {
 
 def _number_or_table(value, argument):
     if isinstance(value, (tuple, list, np.ndarray)) and np.size(np.asarray(value, dtype=object)) > 1:
-        return parse_table(value, argument)
+        return TABLES.get(value, lambda raw: parse_table(raw, argument))
     return parse_number(value, argument)
 
 
