@@ -49,10 +49,18 @@ def test_iso_text_dates_are_dates():
     assert list(table.dates) == [pd.Timestamp(d) for d in DAYS]
 
 
-def test_blank_date_cells_drop_their_rows():
-    rows = tuple((d if i != 2 else None, float(i)) for i, d in enumerate(DAYS))
+def test_a_blank_date_cell_keeps_its_row_without_data():
+    rows = tuple((d if i != 2 else None, float(i) / 10) for i, d in enumerate(DAYS))
     table = parse_table(rows, "asset")
-    assert table.values.ravel().tolist() == [0.0, 1.0, 3.0, 4.0]
+    assert np.isnan(table.values[2, 0]) and pd.isna(table.dates[2])
+    assert table.values[[0, 1, 3, 4], 0].tolist() == [0.0, 0.1, 0.3, 0.4]
+
+
+def test_currency_cells_are_numbers():
+    from decimal import Decimal
+
+    got = to_float([(Decimal("0.0125"), 0.5, None)])
+    assert got[0, :2].tolist() == [0.0125, 0.5] and np.isnan(got[0, 2])
 
 
 @settings(max_examples=200, deadline=None)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__, core
 from ..core.errors import InvalidArgument, ShapeMismatch
-from .cache import FITS
+from .cache import FITS, PAIRS
 from .excel import dates_to_serials
 from .values import Table
 
@@ -51,8 +51,8 @@ def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factor
     check_decimal_returns(asset, left)
     check_decimal_returns(factors, right)
     if asset.dates is not None and factors.dates is not None:
-        aligned = core.align_on_dates(asset.dates, factors.dates, left, right)
-        y, f, rows = asset.values[aligned.left], factors.values[aligned.right], aligned.left
+        rows, f_rows = match_dates(asset, factors, left, right)
+        y, f = asset.values[rows], factors.values[f_rows]
     else:
         if asset.n_rows != factors.n_rows:
             which = "neither has dates" if asset.dates is None and factors.dates is None else (
@@ -62,10 +62,22 @@ def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factor
     return Paired(y, f, rows, asset.labels("asset"), factors.labels("f"))
 
 
+def match_dates(left: Table, right: Table, left_name: str, right_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions in ``left`` and ``right`` of the dates both have, in date order."""
+    left_rows, left_dates = left.dated_rows()
+    right_rows, right_dates = right.dated_rows()
+    aligned = core.align_on_dates(left_dates, right_dates, left_name, right_name)
+    return left_rows[aligned.left], right_rows[aligned.right]
+
+
 def fit(asset: Table, factors: Table, add_constant: bool = True):
-    """The (cached) factor-model fit of every asset column on the factors."""
-    p = pair(asset, factors)
-    return FITS.fit(p.asset, p.factors, add_constant, p.asset_names, p.factor_names), p
+    """The factor-model fit of every asset column on the factors, and the paired rows; cached."""
+
+    def compute():
+        p = pair(asset, factors)
+        return FITS.fit(p.asset, p.factors, add_constant, p.asset_names, p.factor_names), p
+
+    return PAIRS.get((asset, factors), (bool(add_constant),), compute)
 
 
 def _one_asset(asset: Table, function: str) -> None:
@@ -225,9 +237,9 @@ def fm_excess(returns: Table, rf):
             raise ShapeMismatch(f"must be one column or a number, got {rf.n_cols} columns", "rf")
         check_decimal_returns(rf, "rf")
         if returns.dates is not None and rf.dates is not None:
-            aligned = core.align_on_dates(returns.dates, rf.dates, "returns", "rf")
-            excess = core.excess_returns(returns.values[aligned.left], rf.values[aligned.right])
-            return _with_index(returns, excess, aligned.dates)
+            rows, rf_rows = match_dates(returns, rf, "returns", "rf")
+            excess = core.excess_returns(returns.values[rows], rf.values[rf_rows])
+            return _with_index(returns, excess, returns.dates[rows])
         rate = rf.values
     else:
         rate = rf

@@ -14,7 +14,8 @@ an ``int`` COM error code. The rules (the function reference repeats them):
   rise strictly, one to 366 days a step, over at least three rows. Returns
   and prices never look like that: returns are not whole numbers above 60,
   and prices do not rise every single period by whole units. ISO text dates
-  (``2020-01-31``) count too. Blank cells in a date column drop their rows.
+  (``2020-01-31``) count too. A row whose date cell is blank keeps its place
+  in the results but holds no data.
 * **Missing values**: blanks, text, booleans and error cells below the
   header are missing (NaN), as Excel's own SLOPE and VAR.S ignore them.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -38,7 +40,7 @@ from .excel import ERROR_CODE_ARRAY, FIRST_SERIAL, LAST_SERIAL, MISSING_ARGUMENT
 
 _DATE_LABEL = re.compile(r"date|time|day|week|month|quarter|year|period", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
-_NUMERIC_KINDS = {"floating", "integer", "mixed-integer-float", "empty"}
+_NUMERIC_KINDS = {"floating", "integer", "mixed-integer-float", "decimal", "empty"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class Table:
     """A parsed data range: ``values`` (T, N) float with NaN for missing.
 
     ``names`` are the header labels of the value columns (``None`` without a
-    header); ``dates`` the period index (``None`` without a date column);
+    header); ``dates`` the period index (``None`` without a date column; NaT
+    on a row whose date cell is blank, whose values are then all NaN);
     ``date_label`` the header over the date column.
     """
 
@@ -69,10 +72,10 @@ class Table:
             return tuple(f"{prefix}{i + 1}" for i in range(self.n_cols))
         return self.names
 
-    def take(self, rows: np.ndarray) -> "Table":
-        """The table restricted to ``rows`` (positions), dates kept."""
-        dates = None if self.dates is None else self.dates[rows]
-        return Table(self.values[rows], self.names, dates, self.date_label)
+    def dated_rows(self) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Positions and dates of the rows that have a date (a blank date cell leaves its row out)."""
+        rows = np.flatnonzero(~self.dates.isna())
+        return rows, self.dates[rows]
 
 
 def is_missing_argument(value) -> bool:
@@ -99,8 +102,8 @@ def as_rows(value, argument: str) -> list:
     if not isinstance(value[0], (tuple, list)):
         return [tuple(value)]
     rows = list(value)
-    width = len(rows[0])
-    if width == 0 or any(len(r) != width for r in rows):
+    widths = set(map(len, rows))
+    if len(widths) != 1 or 0 in widths:
         raise ShapeMismatch("the range is empty or ragged; select a rectangular block of cells", argument)
     return rows
 
@@ -135,10 +138,7 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
         body = rows
     values = to_float(body)
     if dates is not None and dates.isna().any():
-        keep = np.flatnonzero(~dates.isna())
-        values, dates = values[keep], dates[keep]
-        if len(dates) == 0:
-            raise ShapeMismatch("has a date column but no dated rows", argument)
+        values[dates.isna()] = np.nan  # an undated row keeps its place but holds no data
     if names is not None:
         names = tuple(n or f"col{i + 1}" for i, n in enumerate(names))
     return Table(values, names, dates, date_label)
@@ -190,7 +190,7 @@ def _cell_number(cell) -> float:
         return cell
     if kind is int and not is_error_code(cell):
         return float(cell)
-    if isinstance(cell, (np.floating, np.integer)) and not isinstance(cell, np.bool_):
+    if isinstance(cell, (Decimal, np.floating, np.integer)) and not isinstance(cell, np.bool_):
         return float(cell)
     return np.nan
 
@@ -212,9 +212,8 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
         return None
     kinds = {type(c) for c in present}
     if all(issubclass(k, (datetime, date)) for k in kinds):
-        stamps = [pd.Timestamp(c).tz_localize(None) if getattr(c, "tzinfo", None) else pd.Timestamp(c)
-                  for c in present]
-        return _with_blanks(cells, pd.DatetimeIndex(stamps))
+        stamps = pd.DatetimeIndex(present)
+        return _with_blanks(cells, stamps.tz_localize(None) if stamps.tz is not None else stamps)
     if kinds <= {float, int}:
         serials = np.array(present, dtype=float)
         if not _looks_like_serials(serials, label):
@@ -255,7 +254,7 @@ def parse_number(value, argument: str, default=None, allow_missing: bool = False
         if len(rows) != 1 or len(rows[0]) != 1:
             raise ShapeMismatch(f"must be a single cell, got {len(rows)} x {len(rows[0])}", argument)
         cell = rows[0][0]
-    if type(cell) is bool or is_error_code(cell) or not isinstance(cell, (int, float, np.integer, np.floating)):
+    if type(cell) is bool or is_error_code(cell) or not isinstance(cell, (int, float, Decimal, np.integer, np.floating)):
         raise InvalidArgument(f"must be a number, got {_describe(cell)}", argument)
     return float(cell)
 
