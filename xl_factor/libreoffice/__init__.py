@@ -35,3 +35,9 @@ PATHS_FILE = "xl_factor_paths.json"
 def prog_name(excel_name: str) -> str:
     """The add-in method name of an Excel name: ``FM_BETA`` -> ``fmbeta``."""
     return excel_name.replace("_", "").lower()
+
+
+def idl_name(arg_name: str) -> str:
+    """An argument's IDL name, which UNO IDL wants without underscores: ``add_constant`` -> ``addConstant``."""
+    first, *rest = arg_name.split("_")
+    return first + "".join(part.capitalize() for part in rest)

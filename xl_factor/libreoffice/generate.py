@@ -34,6 +34,7 @@ from . import (
     PATHS_FILE,
     RDB_FILE,
     XCU_FILE,
+    idl_name,
     prog_name,
 )
 from .office import find_unoidl_write, types_rdb
@@ -42,15 +43,16 @@ from .office import find_unoidl_write, types_rdb
 CALC_CATEGORY = "Add-In"
 LANGUAGE = "en-US"
 RESULT = "sequence< sequence< any > >"
+GENERATOR = "xl_factor.libreoffice.generate"
 
 
 def render_idl() -> str:
     """The UNO interface: one method per catalogue function."""
-    lines = [f"// GENERATED from xl_factor.sheet.catalogue by {__name__}; do not edit.",
+    lines = [f"// GENERATED from xl_factor.sheet.catalogue by {GENERATOR}; do not edit.",
              " ".join(f"module {m} {{" for m in IDL_MODULE),
              f"    interface {INTERFACE} : com::sun::star::uno::XInterface", "    {"]
     for function in CATALOGUE:
-        params = ", ".join(f"[in] any {arg.name}" for arg in function.args)
+        params = ", ".join(f"[in] any {idl_name(arg.name)}" for arg in function.args)
         lines.append(f"        {RESULT} {prog_name(function.name)}({' ' + params + ' ' if params else ''});")
     lines += ["    };", " ".join("};" for _ in IDL_MODULE), ""]
     return "\n".join(lines)
@@ -69,7 +71,7 @@ def _xcu_function(function: Function) -> list[str]:
              '    <node oor:name="Parameters">']
     for arg in function.args:
         doc = f"{arg.doc} (optional)" if arg.optional else arg.doc
-        lines += [f'     <node oor:name="{arg.name}" oor:op="replace">',
+        lines += [f'     <node oor:name="{idl_name(arg.name)}" oor:op="replace">',
                   "      " + _text_prop("DisplayName", arg.name),
                   "      " + _text_prop("Description", doc),
                   "     </node>"]
@@ -79,7 +81,7 @@ def _xcu_function(function: Function) -> list[str]:
 def render_xcu() -> str:
     """CalcAddIn.xcu: each method's Excel name, help text and argument help."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             f"<!-- GENERATED from xl_factor.sheet.catalogue by {__name__}; do not edit. -->",
+             f"<!-- GENERATED from xl_factor.sheet.catalogue by {GENERATOR}; do not edit. -->",
              '<oor:component-data xmlns:oor="http://openoffice.org/2001/registry" '
              'xmlns:xs="http://www.w3.org/2001/XMLSchema" oor:name="CalcAddIns" oor:package="org.openoffice.Office">',
              ' <node oor:name="AddInInfo">',
@@ -230,7 +232,7 @@ def _component_method(function: Function) -> str:
 
 def render_component() -> str:
     """The Python UNO component: thin methods over ``xl_factor.sheet.catalogue.call``."""
-    head = _COMPONENT_HEAD.format(generator=__name__, paths_file=PATHS_FILE, module=".".join(IDL_MODULE),
+    head = _COMPONENT_HEAD.format(generator=GENERATOR, paths_file=PATHS_FILE, module=".".join(IDL_MODULE),
                                   interface=INTERFACE, implementation=IMPLEMENTATION)
     return head + "".join(_component_method(f) for f in CATALOGUE) + _COMPONENT_TAIL
 

@@ -97,6 +97,22 @@ def _imports_uno(python: str) -> bool:
     return done.returncode == 0
 
 
+def office_env() -> dict[str, str]:
+    """The environment to start soffice or unopkg in.
+
+    LibreOffice's embedded Python finds its standard library by looking for
+    ``python3`` on ``PATH``: with another Python first on ``PATH`` (pyenv, a
+    virtualenv) it loads that one's library and crashes (``unopkg`` reports
+    ``std::bad_alloc``). So the directory of the Python that can ``import uno``
+    goes first, and ``PYTHONHOME`` / ``PYTHONPATH`` are dropped.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
+    python = find_uno_python()
+    if python is not None:
+        env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")]).rstrip(os.pathsep)
+    return env
+
+
 def libreoffice_available() -> bool:
     """True when soffice, unopkg and a Python with ``uno`` are all present."""
     return find_soffice() is not None and find_unopkg() is not None and find_uno_python() is not None

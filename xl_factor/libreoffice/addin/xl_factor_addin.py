@@ -1,6 +1,6 @@
 """LibreOffice Calc add-in: the FM_* worksheet functions of xl_factor.
 
-GENERATED from xl_factor.sheet.catalogue by __main__; do not edit.
+GENERATED from xl_factor.sheet.catalogue by xl_factor.libreoffice.generate; do not edit.
 Each method hands its arguments, as Calc passes them, to
 xl_factor.sheet.catalogue.call and returns the result as rows of cells; any
 failure becomes one '#FM! ...' cell. xl_factor and its dependencies are found
