@@ -11,8 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
-from statsmodels.stats.stattools import durbin_watson
 
 from .errors import InvalidArgument
 from .regression import fit_factor_model
@@ -80,19 +78,23 @@ def regression_statistics(
     one of ``nonrobust HC0 HC1 HC2 HC3 HAC``; HAC uses the Bartlett kernel
     with ``hac_lags`` lags (default ``floor(4 (T/100)^(2/9))``).
     """
+    # Imported here: statsmodels takes a second to load, and most FM_* calls never need it.
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.stats.stattools import durbin_watson
+
     cov = normalise_cov_type(cov_type)
     y = as_2d(asset, "asset")
     if y.shape[1] != 1:
         raise InvalidArgument(f"FM_REGRESS takes one asset column, got {y.shape[1]}", "asset")
     fit = fit_factor_model(y, factors, True, [asset_name or "asset1"], factor_names)
     rows = fit.used[:, 0]
-    design = sm.add_constant(fit.factors[rows], has_constant="add")
+    design = np.column_stack([np.ones(int(rows.sum())), fit.factors[rows]])
     lags = None
     kwargs = {}
     if cov == "HAC":
         lags = newey_west_lags(int(rows.sum())) if hac_lags is None else _check_lags(hac_lags, int(rows.sum()))
         kwargs = {"cov_kwds": {"maxlags": lags}}
-    result = sm.OLS(y[rows, 0], design).fit(cov_type=cov, **kwargs)
+    result = OLS(y[rows, 0], design).fit(cov_type=cov, **kwargs)
     ci = result.conf_int(alpha=0.05)
     names = ("alpha",) + column_names(factor_names, fit.n_factors, "f")
     return RegressionStatistics(

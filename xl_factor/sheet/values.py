@@ -133,10 +133,9 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     if dates is not None:
         date_label = (names[0] or None) if names else None
         names = names[1:] if names else None
-        body = [r[1:] for r in rows]
+        values = objects_to_float(np.array(rows, dtype=object)[:, 1:])
     else:
-        body = rows
-    values = to_float(body)
+        values = to_float(rows)
     if dates is not None and dates.isna().any():
         values[dates.isna()] = np.nan  # an undated row keeps its place but holds no data
     if names is not None:
@@ -154,7 +153,25 @@ def to_float(rows) -> np.ndarray:
         array = np.array(rows, dtype=object)
     if array.dtype.kind in "fiub":
         return _clean_numeric(array.astype(float, copy=False), rows, array.dtype.kind)
-    return _mixed_to_float(np.array(rows, dtype=object) if array.dtype != object else array)
+    return objects_to_float(np.array(rows, dtype=object) if array.dtype != object else array)
+
+
+def objects_to_float(cells: np.ndarray) -> np.ndarray:
+    """A 2-D object array of cells to floats.
+
+    One C-level type scan of the whole block decides: floats, decimals and
+    blanks only (the usual block with holes) are cast in one step (``None``
+    becomes NaN); integers are checked against the error codes; a block that
+    mixes in text, booleans or dates goes column by column.
+    """
+    kind = infer_dtype(cells.ravel(), skipna=True)
+    if kind in ("floating", "decimal", "empty"):
+        return cells.astype(float)
+    if kind in ("integer", "mixed-integer-float"):
+        values = cells.astype(float)
+        values[np.isin(values, ERROR_CODE_ARRAY)] = np.nan
+        return values
+    return _mixed_to_float(cells)
 
 
 def _clean_numeric(values: np.ndarray, rows, kind: str) -> np.ndarray:
