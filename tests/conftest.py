@@ -50,3 +50,13 @@ def daily_returns() -> pd.DataFrame:
 def assert_close(actual, expected, rtol: float = RTOL, atol: float = 0.0) -> None:
     """Element-wise relative comparison with a stated tolerance."""
     np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
+
+
+def require(available: bool, what: str) -> None:
+    """Skip a test without ``what``; fail instead when CI is set, so CI cannot pass without it."""
+    if available:
+        return
+    message = f"{what} is not installed"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")
+    pytest.skip(message)

@@ -101,3 +101,10 @@ def test_results_turn_nan_into_blanks():
     assert as_cells(np.array([[1.0, np.nan]]), blank="") == [[1.0, ""]]
     assert as_cells(2.5) == [[2.5]]
     assert as_cells("#FM! FM_X: y") == [["#FM! FM_X: y"]]
+
+
+def test_a_generous_range_keeps_its_date_column():
+    rows = (("Date", "NoDur"),) + tuple((d, 0.01 * i) for i, d in enumerate(DAYS)) + ((None, None),) * 20
+    table = parse_table(rows, "asset")
+    assert table.dates is not None and table.n_rows == 25
+    assert np.isnan(table.values[5:]).all() and table.values[:5, 0].tolist() == [0.0, 0.01, 0.02, 0.03, 0.04]

@@ -143,6 +143,7 @@ def fit_factor_model(
     add_constant: bool = True,
     asset_names=None,
     factor_names=None,
+    asset_argument: str = "asset",
 ) -> FactorFit:
     """Regress each column of ``returns`` (T, N) on ``factors`` (T, K) by OLS.
 
@@ -150,15 +151,16 @@ def fit_factor_model(
     factor is missing. Raises ``TooFewObservations`` when an asset keeps
     ``T <= K + 1`` rows (``T <= K`` without a constant), ``SingularFactors``
     for a constant or collinear factor, ``NonFiniteValues`` for infinities.
+    Errors about the returns name them ``asset_argument`` (the caller's word).
     """
-    y = as_2d(returns, "asset")
+    y = as_2d(returns, asset_argument)
     f = as_2d(factors, "factors")
-    names = column_names(asset_names, y.shape[1], "asset")
+    names = column_names(asset_names, y.shape[1], "asset", asset_argument)
     fnames = column_names(factor_names, f.shape[1], "f", "factors")
-    check_finite(y, "asset", names)
+    check_finite(y, asset_argument, names)
     check_finite(f, "factors", fnames)
     if y.shape[0] != f.shape[0]:
-        raise ShapeMismatch(f"asset has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
+        raise ShapeMismatch(f"{asset_argument} has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
 
     n_params = f.shape[1] + int(add_constant)
     coef = np.empty((n_params, y.shape[1]))
@@ -166,7 +168,7 @@ def fit_factor_model(
     for rows, cols in _row_patterns(y, f):
         fg = f if rows is None else f[rows]
         yg = y if rows is None else y[np.ix_(rows, cols)]
-        _check_enough_rows(fg.shape[0], n_params, add_constant, names, cols)
+        _check_enough_rows(fg.shape[0], n_params, add_constant, names, cols, asset_argument)
         design = np.column_stack([np.ones(fg.shape[0]), fg]) if add_constant else fg
         coef[:, cols] = _solve(design, yg, fg, fnames)
         groups.append(_Group(rows, cols, np.atleast_2d(np.cov(fg, rowvar=False)), fg.mean(axis=0)))
@@ -195,7 +197,7 @@ def _row_patterns(y: np.ndarray, f: np.ndarray):
         yield present[:, cols[0]].copy(), cols
 
 
-def _check_enough_rows(n_rows: int, n_params: int, add_constant: bool, names, cols) -> None:
+def _check_enough_rows(n_rows: int, n_params: int, add_constant: bool, names, cols, argument: str) -> None:
     if n_rows > n_params:
         return
     k = n_params - int(add_constant)
@@ -204,7 +206,7 @@ def _check_enough_rows(n_rows: int, n_params: int, add_constant: bool, names, co
     raise TooFewObservations(
         f"{which} has {n_rows} rows with the asset and every factor present; "
         f"a regression on {k} factor{'s' if k > 1 else ''} needs at least {n_params + 1}",
-        "asset",
+        argument,
     )
 
 

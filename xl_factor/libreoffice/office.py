@@ -116,3 +116,17 @@ def office_env() -> dict[str, str]:
 def libreoffice_available() -> bool:
     """True when soffice, unopkg and a Python with ``uno`` are all present."""
     return find_soffice() is not None and find_unopkg() is not None and find_uno_python() is not None
+
+
+@lru_cache(maxsize=None)
+def libreoffice_version() -> str:
+    """``soffice --version`` in one line (e.g. ``LibreOffice 7.4.7.2 40(Build:2)``), or ``unknown``."""
+    soffice = find_soffice()
+    if soffice is None:
+        return "unknown"
+    try:
+        done = subprocess.run([str(soffice), "--version"], capture_output=True, text=True, timeout=60,
+                              env=office_env())
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return " ".join(done.stdout.split()) or "unknown"

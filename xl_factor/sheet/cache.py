@@ -37,7 +37,8 @@ class FitCache:
         self.hits = 0
         self.misses = 0
 
-    def fit(self, returns: np.ndarray, factors: np.ndarray, add_constant: bool, asset_names, factor_names) -> FactorFit:
+    def fit(self, returns: np.ndarray, factors: np.ndarray, add_constant: bool, asset_names, factor_names,
+            asset_argument: str = "asset") -> FactorFit:
         """The fit of ``returns`` on ``factors``, computed once per distinct content."""
         key = _digest(returns, factors, add_constant, asset_names, factor_names)
         fit = self._fits.get(key)
@@ -46,7 +47,7 @@ class FitCache:
             self.hits += 1
             return fit
         self.misses += 1
-        fit = fit_factor_model(returns, factors, add_constant, asset_names, factor_names)
+        fit = fit_factor_model(returns, factors, add_constant, asset_names, factor_names, asset_argument)
         self._fits[key] = fit
         self._bytes += _size(fit)
         while self._fits and (len(self._fits) > self.max_entries or self._bytes > self.max_bytes):

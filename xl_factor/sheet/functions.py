@@ -70,14 +70,17 @@ def match_dates(left: Table, right: Table, left_name: str, right_name: str) -> t
     return left_rows[aligned.left], right_rows[aligned.right]
 
 
-def fit(asset: Table, factors: Table, add_constant: bool = True):
-    """The factor-model fit of every asset column on the factors, and the paired rows; cached."""
+def fit(asset: Table, factors: Table, add_constant: bool = True, argument: str = "asset"):
+    """The factor-model fit of every asset column on the factors, and the paired rows; cached.
+
+    ``argument`` is the caller's name for the asset range (``returns`` for FM_COVMAT).
+    """
 
     def compute():
-        p = pair(asset, factors)
-        return FITS.fit(p.asset, p.factors, add_constant, p.asset_names, p.factor_names), p
+        p = pair(asset, factors, argument)
+        return FITS.fit(p.asset, p.factors, add_constant, p.asset_names, p.factor_names, argument), p
 
-    return PAIRS.get((asset, factors), (bool(add_constant),), compute)
+    return PAIRS.get((asset, factors), (bool(add_constant), argument), compute)
 
 
 def _one_asset(asset: Table, function: str) -> None:
@@ -200,7 +203,7 @@ def _covariance(returns: Table, factors: Table, method: str) -> np.ndarray:
         return core.sample_covariance(returns.values)
     if key != "factor":
         raise InvalidArgument(f"must be factor or sample, got '{method}'", "method")
-    fitted, p = fit(returns, factors)
+    fitted, p = fit(returns, factors, argument="returns")
     complete = ~np.isnan(p.factors).any(axis=1)
     factor_cov = np.atleast_2d(np.cov(p.factors[complete], rowvar=False))
     return core.factor_covariance(fitted.betas, factor_cov, fitted.idio_var)

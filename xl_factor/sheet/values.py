@@ -224,9 +224,11 @@ def _is_header(row) -> bool:
 
 def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
     """The first column as dates (NaT for blanks), or ``None`` when it is not a date column."""
-    present = [c for c in cells if c is not None and c != ""]
-    if not present or len(present) < len(cells) / 2:
+    filled = [i for i, c in enumerate(cells) if c is not None and c != ""]
+    # Blank rows after the last date are a generous range's room to grow, not undated periods.
+    if not filled or len(filled) < (filled[-1] + 1) / 2:
         return None
+    present = [cells[i] for i in filled]
     kinds = {type(c) for c in present}
     if all(issubclass(k, (datetime, date)) for k in kinds):
         stamps = pd.DatetimeIndex(present)
