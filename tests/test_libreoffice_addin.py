@@ -13,7 +13,6 @@ FAIL when the environment variable CI is set.
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 from statsmodels.stats.stattools import durbin_watson
 
-from conftest import FF3, assert_close
+from conftest import FF3, assert_close, require
 from xl_factor import __version__
 from xl_factor.libreoffice import ADDIN_DIR, IMPLEMENTATION, PATHS_FILE, RDB_FILE, XCU_FILE, generate
 from xl_factor.libreoffice import idl_name, install, office, prog_name, recalc
@@ -41,15 +40,6 @@ SAME = 1e-12  # LibreOffice against the same function called in this process
 T = 120  # months of data: 2008-01 .. 2017-12
 ASSETS = ["NoDur", "Durbl", "Manuf"]
 
-
-def require(available: bool, what: str) -> None:
-    """Skip without ``what``; fail instead when CI is set, so that CI cannot pass without LibreOffice."""
-    if available:
-        return
-    message = f"{what} is not installed (Debian/Ubuntu: run scripts/setup.sh as root)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")
-    pytest.skip(message)
 
 
 # ---------------------------------------------------------------- generated files
