@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter as col
 from openpyxl.worksheet.formula import ArrayFormula
 
+from xl_factor.bench import median_seconds
 from xl_factor.core import factor_covariance, fit_factor_model
 from xl_factor.libreoffice import install
 from xl_factor.libreoffice.recalc import recalculate
@@ -91,15 +91,6 @@ def empty_workbook(path: Path) -> None:
     wb = Workbook()
     wb.active["A1"] = "=1+1"
     wb.save(path)
-
-
-def median_seconds(func, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main(argv=None) -> None:

@@ -26,45 +26,58 @@ import numpy as np
 from ..core import FactorFit, fit_factor_model
 
 
-class FitCache:
-    """Least-recently-used cache of factor-model fits."""
+class _Bounded:
+    """An ordered store of at most ``max_entries`` values and ``max_bytes`` (as ``size`` counts them).
 
-    def __init__(self, max_entries: int = 64, max_bytes: int = 512 * 2**20):
+    The oldest entry goes first; a ``touch`` on a hit makes it least-recently-used order.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int, size):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._fits: OrderedDict[bytes, FactorFit] = OrderedDict()
+        self._size = size
+        self._items: OrderedDict = OrderedDict()
         self._bytes = 0
-        self.hits = 0
-        self.misses = 0
+
+    def lookup(self, key, touch: bool = False):
+        value = self._items.get(key)
+        if value is not None and touch:
+            self._items.move_to_end(key)
+        return value
+
+    def store(self, key, value) -> None:
+        self._items[key] = value
+        self._bytes += self._size(value)
+        while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
+            _, old = self._items.popitem(last=False)
+            self._bytes -= self._size(old)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class FitCache(_Bounded):
+    """Least-recently-used cache of factor-model fits, keyed on a digest of their inputs."""
+
+    def __init__(self, max_entries: int = 64, max_bytes: int = 512 * 2**20):
+        super().__init__(max_entries, max_bytes, _fit_size)
 
     def fit(self, returns: np.ndarray, factors: np.ndarray, add_constant: bool, asset_names, factor_names,
             asset_argument: str = "asset") -> FactorFit:
         """The fit of ``returns`` on ``factors``, computed once per distinct content."""
         key = _digest(returns, factors, add_constant, asset_names, factor_names)
-        fit = self._fits.get(key)
-        if fit is not None:
-            self._fits.move_to_end(key)
-            self.hits += 1
-            return fit
-        self.misses += 1
-        fit = fit_factor_model(returns, factors, add_constant, asset_names, factor_names, asset_argument)
-        self._fits[key] = fit
-        self._bytes += _size(fit)
-        while self._fits and (len(self._fits) > self.max_entries or self._bytes > self.max_bytes):
-            _, old = self._fits.popitem(last=False)
-            self._bytes -= _size(old)
+        fit = self.lookup(key, touch=True)
+        if fit is None:
+            fit = fit_factor_model(returns, factors, add_constant, asset_names, factor_names, asset_argument)
+            self.store(key, fit)
         return fit
 
-    def clear(self) -> None:
-        self._fits.clear()
-        self._bytes = 0
-        self.hits = self.misses = 0
 
-    def __len__(self) -> int:
-        return len(self._fits)
-
-
-def _size(fit: FactorFit) -> int:
+def _fit_size(fit: FactorFit) -> int:
     # Inputs plus the (T, N) arrays a fit may compute lazily (used, tracking, hedged, resid).
     return fit.returns.nbytes * 4 + fit.factors.nbytes
 
@@ -79,35 +92,26 @@ def _digest(returns, factors, add_constant, asset_names, factor_names) -> bytes:
     return h.digest()
 
 
-class TableCache:
-    """First-in-first-out cache of parsed ranges, keyed on the raw cells themselves."""
+class TableCache(_Bounded):
+    """First-in-first-out cache of parsed ranges, keyed on the raw cells themselves.
+
+    No re-ordering on a hit: moving a key would hash the range again.
+    """
 
     def __init__(self, max_entries: int = 64, max_bytes: int = 256 * 2**20):
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._tables: OrderedDict = OrderedDict()
-        self._bytes = 0
+        super().__init__(max_entries, max_bytes, _table_size)
 
     def get(self, raw, parse):
         """``parse(raw)``, computed once per distinct ``raw`` (unhashable values are not cached)."""
         try:
             key = RawKey(raw)
-            table = self._tables.get(key)
+            table = self.lookup(key)
         except TypeError:  # a list or an array: not hashable, parse every time
             return parse(raw)
-        if table is not None:
-            return table
-        table = parse(raw)
-        self._tables[key] = table
-        self._bytes += _table_size(table)
-        while self._tables and (len(self._tables) > self.max_entries or self._bytes > self.max_bytes):
-            _, old = self._tables.popitem(last=False)
-            self._bytes -= _table_size(old)
+        if table is None:
+            table = parse(raw)
+            self.store(key, table)
         return table
-
-    def clear(self) -> None:
-        self._tables.clear()
-        self._bytes = 0
 
 
 class RawKey:
