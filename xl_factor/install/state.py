@@ -1,0 +1,178 @@
+"""The installer's memory: what each target added, and the backups taken before the first change.
+
+``state.json`` in the state folder holds one section per target. A file the
+installer changes gets a record before its first change:
+
+``path``
+    the file;
+``existed``
+    whether it was there before the installer first touched it;
+``backup``
+    the name of the byte-for-byte copy taken then (in ``backups/``), if it existed;
+``written_sha256``
+    the hash of what the installer last wrote into it;
+``created_dirs``
+    folders the installer created for it, innermost first.
+
+``--uninstall`` restores a file from its backup (or removes it, when it did
+not exist) only while it still holds what the installer wrote; a file edited
+since is left to the target's own undo (for xlwings.conf: removing only the
+entries it added). The backups of a first run are never replaced by later
+runs, so the state before the first install is what comes back.
+
+In a dry run nothing is written: :class:`State` keeps its changes in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path, PurePath
+
+FORMAT = 1
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return sha256(Path(path).read_bytes())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def missing_dirs(folder: Path) -> list[Path]:
+    """The folders ``mkdir(parents=True)`` would create for ``folder``, innermost first."""
+    created = []
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        created.append(folder)
+        folder = folder.parent
+    return created
+
+
+def remove_empty_dirs(folders) -> list[str]:
+    """Remove each folder (innermost first) if it is empty; returns the ones removed."""
+    removed = []
+    for folder in folders:
+        folder = Path(folder)
+        try:
+            folder.rmdir()
+            removed.append(str(folder))
+        except OSError:
+            break
+    return removed
+
+
+class State:
+    """``state.json`` and ``backups/`` in ``directory``."""
+
+    def __init__(self, directory: Path, dry_run: bool = False):
+        # A PureWindowsPath stays one: plans for a simulated Windows only show it.
+        self.dir = directory if isinstance(directory, PurePath) else Path(directory)
+        self.path = self.dir / "state.json"
+        self.dry_run = dry_run
+        self.data = {"format": FORMAT, "targets": {}, "created_dirs": []}
+        if isinstance(self.path, Path) and self.path.is_file():
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+
+    def section(self, target: str) -> dict:
+        return self.data["targets"].setdefault(target, {})
+
+    def has(self, target: str) -> bool:
+        return bool(self.data["targets"].get(target))
+
+    def _ensure_dir(self) -> None:
+        """Create the state folder, remembering which folders that created (``forget`` removes them)."""
+        if not self.dir.exists():
+            self.data["created_dirs"] = [str(d) for d in missing_dirs(self.dir)]
+            self.dir.mkdir(parents=True)
+
+    def save(self) -> None:
+        if self.dry_run:
+            return
+        self._ensure_dir()
+        tmp = self.path.with_name("state.json.tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(self.path)
+
+    # ------------------------------------------------------------ files
+
+    def before_change(self, target: str, key: str, path: Path) -> dict:
+        """Record ``path`` and back it up, once, before its first change; returns its record."""
+        files = self.section(target).setdefault("files", {})
+        if key in files:
+            return files[key]
+        path = Path(path)
+        record = {"path": str(path), "existed": path.exists(), "backup": None, "written_sha256": None,
+                  "created_dirs": [str(d) for d in missing_dirs(path.parent)]}
+        if record["existed"] and not self.dry_run:
+            self._ensure_dir()
+            backup = self.dir / "backups" / target / key
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, backup)
+            if file_sha256(backup) != file_sha256(path):
+                raise OSError(f"the backup of {path} differs from it")
+            record["backup"] = str(backup.relative_to(self.dir))
+        elif record["existed"]:
+            record["backup"] = f"backups/{target}/{key}"
+        files[key] = record
+        self.save()
+        return record
+
+    def backup_path(self, record: dict) -> Path | None:
+        return None if record.get("backup") is None else self.dir / record["backup"]
+
+    def write(self, target: str, key: str, path: Path, data: bytes) -> bool:
+        """Write ``data`` into ``path`` (backed up first); False when it already held exactly that."""
+        path = Path(path)
+        record = self.before_change(target, key, path)
+        if file_sha256(path) == sha256(data):
+            return False
+        if not self.dry_run:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".xl_factor.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        record["written_sha256"] = sha256(data)
+        self.save()
+        return True
+
+    def is_unchanged_since_written(self, record: dict) -> bool:
+        written = record.get("written_sha256")
+        return written is not None and file_sha256(Path(record["path"])) == written
+
+    def restore(self, record: dict) -> str:
+        """Put the file back as it was before the first change (byte for byte); returns what happened."""
+        path = Path(record["path"])
+        if record["existed"]:
+            backup = self.backup_path(record)
+            if not self.dry_run:
+                tmp = path.with_name(path.name + ".xl_factor.tmp")
+                shutil.copyfile(backup, tmp)
+                tmp.replace(path)
+            return f"restored {path} from its backup (byte for byte)"
+        if not self.dry_run:
+            path.unlink(missing_ok=True)
+        removed = [] if self.dry_run else remove_empty_dirs(record.get("created_dirs", []))
+        return f"removed {path} (it did not exist before)" + (
+            f"; removed empty {', '.join(removed)}" if removed else "")
+
+    # ------------------------------------------------------------ forgetting
+
+    def forget(self, target: str) -> str:
+        """Drop ``target``'s section and backups; the state folder goes when nothing is left."""
+        if self.dry_run:
+            return f"would forget {target} in {self.path}"
+        self.data["targets"].pop(target, None)
+        shutil.rmtree(self.dir / "backups" / target, ignore_errors=True)
+        remove_empty_dirs([self.dir / "backups"])
+        if self.data["targets"]:
+            self.save()
+            return f"forgot {target} in {self.path}"
+        self.path.unlink(missing_ok=True)
+        removed = remove_empty_dirs(self.data.get("created_dirs", []))
+        return f"removed {self.path}" + (f" and the folders it created: {', '.join(removed)}" if removed else "")
