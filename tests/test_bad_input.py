@@ -197,7 +197,7 @@ OPTION_REFUSALS = [
     ("hac_lags negative", "FM_REGRESS", ("cov", "HAC", -1), r"hac_lags must be a whole number"),
     ("hac_lags fractional", "FM_REGRESS", ("cov", "HAC", 2.5), r"hac_lags must be a whole number"),
     ("add_constant text", "FM_BETA", ("add", "maybe"), r"add_constant must be TRUE or FALSE"),
-    ("covmat method", "FM_COVMAT", ("method", "ledoit"), r"method must be factor or sample"),
+    ("covmat method", "FM_COVMAT", ("method", "ledoit"), r"method must be factor, sample or shrink"),
     ("annualize kind", "FM_ANNUALIZE", (0.01, "median", 12), r"kind must be one of mean, var, vol"),
     ("annualize zero periods", "FM_ANNUALIZE", (0.01, "mean", 0), r"periods_per_year must be a positive number"),
     ("paramcount zero", "FM_PARAMCOUNT", (0,), r"n_assets must be a whole number"),

@@ -217,6 +217,18 @@ CASES = [
     Case("annualize", "FM_ANNUALIZE", (Ref("Data!T1:T3"), "var", 12)),
     Case("annualize_kind", "FM_ANNUALIZE", (0.01, "weekly", 12)),
     Case("pnl", "FM_PNL", (1e6, NODUR, FACTORS, 12)),
+    Case("fmb", "FM_FAMAMACBETH", (ASSET, Ref("Data!F1:G121"))),
+    Case("fmb_kernel", "FM_FAMAMACBETH", (ASSET, Ref("Data!F1:G121"), "kernel")),
+    Case("grs", "FM_GRS", (ASSET, FACTORS)),
+    Case("pca", "FM_PCA", (ASSET, 2)),
+    Case("pca_factors", "FM_PCA", (ASSET, 2, "factors")),
+    Case("pca_explained", "FM_PCA", (ASSET, 3, "explained")),
+    Case("rolling_beta", "FM_ROLLING_BETA", (NODUR, FACTORS, 36)),
+    Case("ewma_beta", "FM_EWMA_BETA", (NODUR, FACTORS, 12)),
+    Case("adjbeta", "FM_ADJBETA", (Ref("Data!T1:T3"),)),
+    Case("adjbeta_weight", "FM_ADJBETA", (1.2, 0.5)),
+    Case("riskcontrib", "FM_RISKCONTRIB", (Ref("Data!T5:V5"), ASSET, FACTORS)),
+    Case("covmat_shrink", "FM_COVMAT", (ASSET, FACTORS, "shrink")),
     Case("info", "FM_INFO", ()),
 ]
 EXPECTED_ERRORS = {"beta_rows_differ", "annualize_kind"}

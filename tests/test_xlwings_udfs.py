@@ -224,6 +224,19 @@ def calls(d: Data) -> dict:
         "pnl": ("FM_PNL", [POSITION, ref("nodur"), ref("ff3"), 12.0]),
         "pnl_default": ("FM_PNL", [POSITION, ref("msft"), ref("spx")]),
         "info": ("FM_INFO", []),
+        # Multi-factor functions
+        "fmb": ("FM_FAMAMACBETH", [ref("inds"), ref("ff3")]),
+        "fmb_kernel": ("FM_FAMAMACBETH", [rng(ref("inds_h")), rng(ref("ff3_h")), rng("kernel")]),
+        "grs": ("FM_GRS", [ref("inds"), ref("ff3")]),
+        "pca_loadings": ("FM_PCA", [ref("inds"), 3.0]),
+        "pca_factors": ("FM_PCA", [rng(ref("inds_h")), rng(2.0), rng("factors")]),
+        "pca_explained": ("FM_PCA", [ref("stocks"), 2.0, "explained"]),
+        "rolling_beta": ("FM_ROLLING_BETA", [ref("msft"), ref("spx"), 252.0]),
+        "ewma_beta": ("FM_EWMA_BETA", [rng(ref("durbl_h")), rng(ref("ff3_h")), rng(12.0)]),
+        "adjbeta_row": ("FM_ADJBETA", [[[1.2, 0.8]]]),
+        "adjbeta_one": ("FM_ADJBETA", [rng(1.5), 0.5]),
+        "riskcontrib": ("FM_RISKCONTRIB", [[[0.5, 0.3, 0.2]], ref("stocks"), ref("spx")]),
+        "covmat_shrink": ("FM_COVMAT", [ref("stocks"), ref("spx"), "shrink"]),
         # Currency-formatted cells: COM hands them over as decimal.Decimal.
         "size_currency": ("FM_SIZE", [rng({"$decimal": "10000"}), v1]),
         "hedge_currency": ("FM_HEDGE", [rng({"$decimal": "1000000"}), ref("nodur"), ref("ff3")]),
@@ -262,6 +275,13 @@ ERRORS = [
     ("FM_ANNUALIZE", [0.01, "median", 12.0], "kind"),
     ("FM_ANNUALIZE", [0.01, "mean", rng(None)], "periods_per_year"),
     ("FM_PNL", [POSITION, ref("nodur"), ref("ff3"), -1.0], "horizon_periods"),
+    ("FM_FAMAMACBETH", [ref("inds"), ref("ff3"), "robust"], "cov_type"),
+    ("FM_GRS", [ref("inds"), ref("nodur_4")], "factors"),
+    ("FM_PCA", [ref("inds"), 13.0], "k"),
+    ("FM_ROLLING_BETA", [ref("msft"), ref("spx"), 1.0], "window"),
+    ("FM_EWMA_BETA", [ref("msft"), ref("spx"), 0.0], "halflife"),
+    ("FM_ADJBETA", [1.2, 1.5], "weight"),
+    ("FM_RISKCONTRIB", [[[0.5, 0.5]], ref("stocks"), ref("spx")], "weights"),
 ]
 
 
@@ -726,3 +746,56 @@ def test_info(xl):
         ["statsmodels", statsmodels.__version__], ["python", platform.python_version()],
         ["runtime", f"xlwings {xl['xlwings']}"],
     ]
+
+
+def test_multifactor_cells(cells, data):
+    """The multi-factor functions through xlwings' path, against direct numpy / statsmodels computations."""
+    from statsmodels.regression.rolling import RollingOLS
+
+    assert shape(cells["adjbeta_row"]) == (2,)
+    assert_close(cells["adjbeta_row"], [0.67 * 1.2 + 0.33, 0.67 * 0.8 + 0.33])
+    assert_close(cells["adjbeta_one"], 0.5 * 1.5 + 0.5)
+
+    values = data.stocks.to_numpy()
+    eigenvalues = np.linalg.eigvalsh(np.cov(values, rowvar=False))[::-1]
+    assert shape(cells["pca_explained"]) == (2,)
+    assert_close(cells["pca_explained"], eigenvalues[:2] / eigenvalues.sum())
+
+    inds = data.inds.to_numpy()
+    w, v = np.linalg.eigh(np.cov(inds, rowvar=False))
+    top = v[:, ::-1][:, :3] * np.sign(v[:, ::-1][:, :3].sum(axis=0))  # documented sign: loadings sum > 0
+    assert shape(cells["pca_loadings"]) == (12, 3)
+    assert_close(cells["pca_loadings"], top, atol=1e-12)
+
+    x = sm.add_constant(data.spx.reindex(data.msft.index).to_numpy())  # the index history is longer: by date
+    rolling = RollingOLS(data.msft.to_numpy()[:, 0], x, window=252).fit().params[:, 1]
+    got = numbers(cells["rolling_beta"]).ravel()
+    assert got.shape == rolling.shape and np.isnan(got[:251]).all()
+    assert_close(got[251:], rolling[251:])
+
+    f, y = data.ff3.to_numpy(), inds  # both 1949-2017 monthly, complete
+    first = np.linalg.lstsq(np.column_stack([np.ones(len(f)), f]), y, rcond=None)[0]
+    alpha, betas, resid = first[0], first[1:].T, y - np.column_stack([np.ones(len(f)), f]) @ first
+    t, n, k = len(y), y.shape[1], f.shape[1]
+    sigma = resid.T @ resid / (t - k - 1)
+    mu, omega = f.mean(axis=0), np.cov(f, rowvar=False, ddof=0)
+    grs = (t / n) * ((t - n - k) / (t - k - 1)) * alpha @ np.linalg.solve(sigma, alpha) / (1 + mu @ np.linalg.solve(omega, mu))
+    grs_table = {row[0]: row[1] for row in cells["grs"]}
+    assert_close(grs_table["f_stat"], grs)
+    assert grs_table["df_num"] == n and grs_table["df_den"] == t - n - k
+
+    z = np.column_stack([np.ones(n), betas])
+    premia = np.linalg.lstsq(z, y.T, rcond=None)[0].T.mean(axis=0)
+    table = {row[0]: row[1:] for row in cells["fmb"] if row[0]}
+    assert_close([table[name][0] for name in ("const", "MktRF", "SMB", "HML")], premia)
+
+    rc = {row[0]: row[1:] for row in cells["riskcontrib"] if row[0]}
+    assert_close(rc["total"][2], 1.0)
+    assert_close(sum(rc[name][2] for name in ("systematic", "specific")), 1.0)
+
+    shrink = numbers(cells["covmat_shrink"])
+    assert shrink.shape == (3, 3) and np.allclose(shrink, shrink.T)
+    ewma = numbers(cells["ewma_beta"])
+    assert ewma.shape == (len(data.durbl_h), 3) and np.isnan(ewma[0]).all() and np.isfinite(ewma[-1]).all()
+    pca_factors = numbers(cells["pca_factors"][1:])
+    assert pca_factors.shape[1] == 3 and cells["pca_factors"][0][1:] == ["PC1", "PC2"]

@@ -116,7 +116,7 @@ def FM_RISKSHARE(asset, factors, hedge=None):
 @xw.func(category='Factor Model')
 @xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
 @xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
-@xw.arg('method', 'raw', doc='factor (default) or sample.')
+@xw.arg('method', 'raw', doc='factor (default), sample or shrink (Ledoit-Wolf 2004: sample shrunk towards a scaled identity, ddof 1).')
 @xw.arg('periods_per_year', 'raw', doc='Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.')
 @xw.ret('raw')
 def FM_COVMAT(returns, factors, method='factor', periods_per_year=None):
@@ -127,7 +127,7 @@ def FM_COVMAT(returns, factors, method='factor', periods_per_year=None):
 @xw.func(category='Factor Model')
 @xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
 @xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
-@xw.arg('method', 'raw', doc='factor (default) or sample.')
+@xw.arg('method', 'raw', doc='factor (default), sample or shrink (Ledoit-Wolf).')
 @xw.ret('raw')
 def FM_CORRMAT(returns, factors, method='factor'):
     'Correlation of the asset columns: factor-implied or sample.'
@@ -195,3 +195,71 @@ def FM_PNL(position, asset, factors, horizon_periods=1.0):
 def FM_INFO():
     'Versions of xl_factor and its numerical libraries, and the runtime that called it.'
     return _run('FM_INFO')
+
+
+@xw.func(category='Factor Model')
+@xw.arg('returns', 'raw', doc='Test asset (excess) returns: one column per asset; rows where any asset or factor is missing are left out.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('cov_type', 'raw', doc='unadjusted (default): std dev of the period premia / sqrt(T); kernel: Newey-West, Bartlett, floor(4 (T/100)^(2/9)) lags.')
+@xw.ret('raw')
+def FM_FAMAMACBETH(returns, factors, cov_type='unadjusted'):
+    'Fama-MacBeth premia: full-sample betas, then one cross-sectional OLS with a constant per period; mean premia, FM std errors, t, p (t, T-1 df), Shanken-corrected ones beside, mean cross-sectional R2.'
+    return _run('FM_FAMAMACBETH', returns, factors, cov_type)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('returns', 'raw', doc='Test asset (excess) returns: one column per asset; rows where any asset or factor is missing are left out.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.ret('raw')
+def FM_GRS(returns, factors):
+    "Gibbons-Ross-Shanken test that all alphas are 0: F = (T-N-K)/N * a' S^-1 a / (1 + m' W^-1 m), S residual and W factor covariance divided by T, m factor means; F ~ F(N, T-N-K)."
+    return _run('FM_GRS', returns, factors)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; rows with a missing asset are left out (blank factor rows).')
+@xw.arg('k', 'raw', doc='Number of components, a whole number from 1 to N.')
+@xw.arg('output', 'raw', doc="loadings (N x k, default), factors (T x k factor returns, with the input's dates and header) or explained (1 x k share of variance).")
+@xw.ret('raw')
+def FM_PCA(returns, k, output='loadings'):
+    'Principal components of the sample covariance (ddof 1) of the asset columns, largest first; each loading vector signed so its entries sum to a positive number. Factor returns = returns x loadings.'
+    return _run('FM_PCA', returns, k, output)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('window', 'raw', doc='Periods in each window: a whole number from K + 2 to the number of periods.')
+@xw.ret('raw')
+def FM_ROLLING_BETA(asset, factors, window):
+    'Betas of one asset on the factors (OLS with a constant) over the last window periods, per period: T x K, blank until the window fills. Equals statsmodels RollingOLS.'
+    return _run('FM_ROLLING_BETA', asset, factors, window)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('halflife', 'raw', doc='Half-life in periods (positive): a period halflife periods old weighs half as much as the latest.')
+@xw.ret('raw')
+def FM_EWMA_BETA(asset, factors, halflife):
+    'Exponentially weighted betas of one asset: per period, least squares with a constant over all periods so far, weights 0.5^(age/halflife). T x K, blank until K + 2 periods.'
+    return _run('FM_EWMA_BETA', asset, factors, halflife)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('beta', 'raw', doc='Raw beta(s): a number or a range.')
+@xw.arg('weight', 'raw', doc='Weight on the raw beta, from 0 to 1 (default 0.67).')
+@xw.ret('raw')
+def FM_ADJBETA(beta, weight=0.67):
+    'Blume-adjusted beta weight * beta + (1 - weight), as the terminals quote it (0.67 * raw + 0.33). Element-wise; blanks stay blank.'
+    return _run('FM_ADJBETA', beta, weight)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('weights', 'raw', doc='Portfolio weights (or amounts), 1 x N: one per asset column of returns.')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.ret('raw')
+def FM_RISKCONTRIB(weights, returns, factors):
+    "Risk of a portfolio under B Sigma_f B' + D: volatility, systematic/specific split, each factor's and the specific contribution to variance and volatility, per-asset marginal risk and contributions; shares add to 1."
+    return _run('FM_RISKCONTRIB', weights, returns, factors)

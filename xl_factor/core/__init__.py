@@ -4,7 +4,16 @@ Takes float arrays (NaN = missing) and labels, raises typed errors from
 :mod:`xl_factor.core.errors`.
 """
 
-from .covariance import correlation_from_covariance, factor_covariance, parameter_counts, sample_covariance
+from .asset_pricing import FM_COV_TYPES, FamaMacBethResult, GRSResult, fama_macbeth, grs_test
+from .attribution import RiskAttribution, risk_contributions
+from .beta_adjustment import BLUME_WEIGHT, blume_adjusted_beta
+from .covariance import (
+    correlation_from_covariance,
+    factor_covariance,
+    ledoit_wolf,
+    parameter_counts,
+    sample_covariance,
+)
 from .errors import (
     FactorModelError,
     InvalidArgument,
@@ -14,9 +23,11 @@ from .errors import (
     SingularFactors,
     TooFewObservations,
 )
+from .pca import PrincipalComponents, principal_components
 from .periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, ANNUAL, annualize, infer_periods_per_year
 from .regression import FactorFit, fit_factor_model
 from .returns import align_on_dates, excess_returns, simple_returns
+from .rolling import TimeVaryingBetas, ewma_betas, rolling_betas
 from .risk import (
     expected_pnl,
     factor_share,
@@ -29,12 +40,14 @@ from .risk import (
 from .statistics import COV_TYPES, RegressionStatistics, newey_west_lags, regression_statistics
 
 __all__ = [
-    "ANNUAL", "COV_TYPES", "DAILY", "MONTHLY", "QUARTERLY", "WEEKLY",
-    "FactorFit", "FactorModelError", "InvalidArgument", "NoOverlap", "NonFiniteValues",
-    "RegressionStatistics", "ShapeMismatch", "SingularFactors", "TooFewObservations",
-    "align_on_dates", "annualize", "correlation_from_covariance", "excess_returns",
-    "expected_pnl", "factor_covariance", "factor_share", "fit_factor_model", "full_hedge",
-    "hedge_to_target", "hedged_factor_share", "infer_periods_per_year", "newey_west_lags",
-    "parameter_counts", "regression_statistics", "sample_covariance", "sharpe_ratio",
-    "simple_returns", "size_for_vol_budget",
+    "ANNUAL", "BLUME_WEIGHT", "COV_TYPES", "DAILY", "FM_COV_TYPES", "MONTHLY", "QUARTERLY", "WEEKLY",
+    "FactorFit", "FactorModelError", "FamaMacBethResult", "GRSResult", "InvalidArgument", "NoOverlap",
+    "NonFiniteValues", "PrincipalComponents", "RegressionStatistics", "RiskAttribution", "ShapeMismatch",
+    "SingularFactors", "TimeVaryingBetas", "TooFewObservations",
+    "align_on_dates", "annualize", "blume_adjusted_beta", "correlation_from_covariance", "ewma_betas",
+    "excess_returns", "expected_pnl", "factor_covariance", "factor_share", "fama_macbeth", "fit_factor_model",
+    "full_hedge", "grs_test", "hedge_to_target", "hedged_factor_share", "infer_periods_per_year",
+    "ledoit_wolf", "newey_west_lags", "parameter_counts", "principal_components", "regression_statistics",
+    "risk_contributions", "rolling_betas", "sample_covariance", "sharpe_ratio", "simple_returns",
+    "size_for_vol_budget",
 ]

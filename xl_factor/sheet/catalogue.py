@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from . import functions as fn
+from . import multifactor as mf
 from ..core.errors import InvalidArgument
 from .cache import TABLES
 from .errors import error_line
@@ -97,6 +98,7 @@ _FACTORS = Arg("factors", "table", "Factor returns: one column per factor; rows 
 _RETURNS = Arg("returns", "table", "Asset returns: one column per asset, one row per period; optional header row and date column.")
 _PPY = Arg("periods_per_year", "number", "Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.", None)
 _POSITION = Arg("position", "number", "Amount held in the asset, in currency units (negative for short).")
+_TEST_ASSETS = Arg("returns", "table", "Test asset (excess) returns: one column per asset; rows where any asset or factor is missing are left out.")
 _HORIZON = Arg("horizon_periods", "number", "Horizon in periods of the data (daily data: 1 day, 21 a month, 252 a year).", 1.0)
 
 CATALOGUE: tuple[Function, ...] = (
@@ -133,10 +135,10 @@ CATALOGUE: tuple[Function, ...] = (
              fn.fm_riskshare, "N x 1 factor shares"),
     Function("FM_COVMAT", "Covariance of the asset columns: factor-implied B Sigma_f B' + diag(idio var), or sample.",
              (_RETURNS, _FACTORS,
-              Arg("method", "text", "factor (default) or sample.", "factor"), _PPY),
+              Arg("method", "text", "factor (default), sample or shrink (Ledoit-Wolf 2004: sample shrunk towards a scaled identity, ddof 1).", "factor"), _PPY),
              fn.fm_covmat, "N x N covariance"),
     Function("FM_CORRMAT", "Correlation of the asset columns: factor-implied or sample.",
-             (_RETURNS, _FACTORS, Arg("method", "text", "factor (default) or sample.", "factor")),
+             (_RETURNS, _FACTORS, Arg("method", "text", "factor (default), sample or shrink (Ledoit-Wolf).", "factor")),
              fn.fm_corrmat, "N x N correlation"),
     Function("FM_PARAMCOUNT", "Parameters to estimate: factor model N*K + N + K(K+1)/2 against unrestricted N(N+1)/2.",
              (Arg("n_assets", "number", "Number of assets N."),
@@ -159,6 +161,34 @@ CATALOGUE: tuple[Function, ...] = (
              (_POSITION, _ASSET, _FACTORS, _HORIZON), fn.fm_pnl, "1 x 2: expected, alpha-only"),
     Function("FM_INFO", "Versions of xl_factor and its numerical libraries, and the runtime that called it.",
              (), fn.fm_info, "labelled 6 x 2"),
+    # Multi-factor asset pricing, statistical factors and risk attribution (xl_factor.sheet.multifactor).
+    Function("FM_FAMAMACBETH", "Fama-MacBeth premia: full-sample betas, then one cross-sectional OLS with a constant per period; mean premia, FM std errors, t, p (t, T-1 df), Shanken-corrected ones beside, mean cross-sectional R2.",
+             (_TEST_ASSETS, _FACTORS,
+              Arg("cov_type", "text", "unadjusted (default): std dev of the period premia / sqrt(T); kernel: Newey-West, Bartlett, floor(4 (T/100)^(2/9)) lags.", "unadjusted")),
+             mf.fm_famamacbeth, "labelled table: premium std_err t p_value shanken_se shanken_t shanken_p per const and factor; a blank row; mean_r2 n_periods n_assets hac_lags"),
+    Function("FM_GRS", "Gibbons-Ross-Shanken test that all alphas are 0: F = (T-N-K)/N * a' S^-1 a / (1 + m' W^-1 m), S residual and W factor covariance divided by T, m factor means; F ~ F(N, T-N-K).",
+             (_TEST_ASSETS, _FACTORS), mf.fm_grs, "labelled: f_stat df_num df_den p_value"),
+    Function("FM_PCA", "Principal components of the sample covariance (ddof 1) of the asset columns, largest first; each loading vector signed so its entries sum to a positive number. Factor returns = returns x loadings.",
+             (Arg("returns", "table", "Asset returns: one column per asset, one row per period; rows with a missing asset are left out (blank factor rows)."),
+              Arg("k", "number", "Number of components, a whole number from 1 to N."),
+              Arg("output", "text", "loadings (N x k, default), factors (T x k factor returns, with the input's dates and header) or explained (1 x k share of variance).", "loadings")),
+             mf.fm_pca, "N x k loadings, T x k factor returns or 1 x k explained shares"),
+    Function("FM_ROLLING_BETA", "Betas of one asset on the factors (OLS with a constant) over the last window periods, per period: T x K, blank until the window fills. Equals statsmodels RollingOLS.",
+             (_ASSET, _FACTORS,
+              Arg("window", "number", "Periods in each window: a whole number from K + 2 to the number of periods.")),
+             mf.fm_rolling_beta, "T x K betas"),
+    Function("FM_EWMA_BETA", "Exponentially weighted betas of one asset: per period, least squares with a constant over all periods so far, weights 0.5^(age/halflife). T x K, blank until K + 2 periods.",
+             (_ASSET, _FACTORS,
+              Arg("halflife", "number", "Half-life in periods (positive): a period halflife periods old weighs half as much as the latest.")),
+             mf.fm_ewma_beta, "T x K betas"),
+    Function("FM_ADJBETA", "Blume-adjusted beta weight * beta + (1 - weight), as the terminals quote it (0.67 * raw + 0.33). Element-wise; blanks stay blank.",
+             (Arg("beta", "numbers", "Raw beta(s): a number or a range."),
+              Arg("weight", "number", "Weight on the raw beta, from 0 to 1 (default 0.67).", 0.67)),
+             mf.fm_adjbeta, "adjusted betas, shaped like beta"),
+    Function("FM_RISKCONTRIB", "Risk of a portfolio under B Sigma_f B' + D: volatility, systematic/specific split, each factor's and the specific contribution to variance and volatility, per-asset marginal risk and contributions; shares add to 1.",
+             (Arg("weights", "numbers", "Portfolio weights (or amounts), 1 x N: one per asset column of returns."),
+              _RETURNS, _FACTORS),
+             mf.fm_riskcontrib, "labelled: source var_contrib vol_contrib pct_contrib per factor, systematic, specific, total; a blank row; asset weight mcr vol_contrib pct_contrib"),
 )
 
 BY_NAME = {f.name: f for f in CATALOGUE}

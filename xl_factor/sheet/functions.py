@@ -85,7 +85,7 @@ def fit(asset: Table, factors: Table, add_constant: bool = True, argument: str =
 
 def _one_asset(asset: Table, function: str) -> None:
     if asset.n_cols != 1:
-        raise ShapeMismatch(f"{function} takes one asset column, got {asset.n_cols}; pick one column", "asset")
+        raise ShapeMismatch(f"has {asset.n_cols} columns but {function} takes one asset column; pick one", "asset")
 
 
 def _per_input_row(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
@@ -201,8 +201,11 @@ def _covariance(returns: Table, factors: Table, method: str) -> np.ndarray:
     if key == "sample":
         check_decimal_returns(returns, "returns")
         return core.sample_covariance(returns.values)
+    if key == "shrink":
+        check_decimal_returns(returns, "returns")
+        return core.ledoit_wolf(returns.values)[0]
     if key != "factor":
-        raise InvalidArgument(f"must be factor or sample, got '{method}'", "method")
+        raise InvalidArgument(f"must be factor, sample or shrink (Ledoit-Wolf), got '{method}'", "method")
     fitted, p = fit(returns, factors, argument="returns")
     complete = ~np.isnan(p.factors).any(axis=1)
     factor_cov = np.atleast_2d(np.cov(p.factors[complete], rowvar=False))

@@ -178,6 +178,27 @@ class FactorModel(unohelper.Base, XServiceName, XServiceInfo, XLocalizable, XFac
     def fminfo(self):
         return self._call('FM_INFO')
 
+    def fmfamamacbeth(self, returns, factors, cov_type):
+        return self._call('FM_FAMAMACBETH', returns, factors, cov_type)
+
+    def fmgrs(self, returns, factors):
+        return self._call('FM_GRS', returns, factors)
+
+    def fmpca(self, returns, k, output):
+        return self._call('FM_PCA', returns, k, output)
+
+    def fmrollingbeta(self, asset, factors, window):
+        return self._call('FM_ROLLING_BETA', asset, factors, window)
+
+    def fmewmabeta(self, asset, factors, halflife):
+        return self._call('FM_EWMA_BETA', asset, factors, halflife)
+
+    def fmadjbeta(self, beta, weight):
+        return self._call('FM_ADJBETA', beta, weight)
+
+    def fmriskcontrib(self, weights, returns, factors):
+        return self._call('FM_RISKCONTRIB', weights, returns, factors)
+
 
 g_ImplementationHelper = unohelper.ImplementationHelper()
 g_ImplementationHelper.addImplementation(FactorModel, IMPLEMENTATION, SERVICES)

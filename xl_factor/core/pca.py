@@ -1,0 +1,108 @@
+"""Statistical factors: principal components of the covariance of asset returns.
+
+The covariance is the ``ddof = 1`` sample covariance of the asset columns
+over the rows where every asset is present (as the ``sample`` covariance).
+Its eigenvectors, largest eigenvalue first, are the loadings; the factor
+returns are the returns of the portfolios whose weights are the loadings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InvalidArgument, TooFewObservations
+from .validation import as_2d, check_finite, column_names
+
+#: Below this size the sum of a loading vector counts as zero for the sign rule.
+SIGN_TOLERANCE = 1e-10
+
+
+@dataclass(frozen=True)
+class PrincipalComponents:
+    """The first k principal components of N assets.
+
+    ``loadings`` (N, k) unit-length eigenvectors; ``eigenvalues`` (N,) all of
+    them, largest first (per period squared); ``explained`` (k,) share of the
+    total variance per component; ``factors`` (T, k) factor returns, NaN on
+    rows where an asset is missing; ``names`` ``PC1..PCk``.
+    """
+
+    loadings: np.ndarray
+    eigenvalues: np.ndarray
+    explained: np.ndarray
+    factors: np.ndarray
+    names: tuple[str, ...]
+    asset_names: tuple[str, ...]
+
+
+def principal_components(returns, k, asset_names=None) -> PrincipalComponents:
+    r"""Principal components of the asset returns (T, N).
+
+    ``S = cov(R)`` (``ddof = 1``, rows with every asset present) is
+    decomposed as ``S = V diag(l) V'`` with ``l_1 >= l_2 >= ...``:
+
+    * loadings: the first ``k`` columns of ``V`` (unit length);
+    * explained: ``l_j / sum(l)``, the share of total variance (trace of S);
+    * factors: ``F = R V_k``, the returns (not demeaned) of the portfolios
+      with the loadings as weights, per period, NaN where a row is incomplete.
+      Their ``ddof = 1`` variances are ``l_1..l_k``, they are uncorrelated,
+      and regressing the assets on them (with a constant) gives the loadings
+      as betas.
+
+    Sign convention: each loading vector is signed so that the sum of its
+    entries is positive (the first component of stock returns is then a long
+    "market" portfolio); when that sum is zero (below 1e-10 in size), its
+    entry largest in size (the first such) is made positive. Components with
+    equal eigenvalues are not unique.
+    """
+    table = as_2d(returns, "returns")
+    names = column_names(asset_names, table.shape[1], "asset", "returns")
+    check_finite(table, "returns", names)
+    n_assets = table.shape[1]
+    count = _whole(k, "k", 1, n_assets,
+                   f"k must be a whole number from 1 to {n_assets} (the number of asset columns), got {_shown(k)}")
+    complete = ~np.isnan(table).any(axis=1)
+    rows = table[complete]
+    if rows.shape[0] < 2:
+        raise TooFewObservations(
+            f"has {rows.shape[0]} rows with every asset present; principal components need at least 2", "returns")
+    cov = np.atleast_2d(np.cov(rows, rowvar=False, ddof=1))
+    total = float(np.trace(cov))
+    spread = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    if not np.any(spread > 1e-10 * np.abs(rows.mean(axis=0))) or not total > 0:  # beyond rounding noise
+        raise InvalidArgument("has no variation: every column is constant, so there are no components", "returns")
+    values, vectors = np.linalg.eigh(cov)
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    vectors = vectors * _signs(vectors)
+    loadings = vectors[:, :count]
+    factors = np.full((table.shape[0], count), np.nan)
+    factors[complete] = rows @ loadings
+    return PrincipalComponents(
+        loadings=loadings, eigenvalues=values, explained=values[:count] / total, factors=factors,
+        names=tuple(f"PC{j + 1}" for j in range(count)), asset_names=names,
+    )
+
+
+def _signs(vectors: np.ndarray) -> np.ndarray:
+    """+1 or -1 per column: positive sum of entries, else positive largest entry."""
+    sums = vectors.sum(axis=0)
+    largest = vectors[np.argmax(np.abs(vectors), axis=0), np.arange(vectors.shape[1])]
+    sign = np.where(np.abs(sums) > SIGN_TOLERANCE, np.sign(sums), np.sign(largest))
+    return np.where(sign == 0, 1.0, sign)
+
+
+def _shown(value) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _whole(value, argument: str, low: int, high: int, message: str) -> int:
+    number = float(value)
+    if not np.isfinite(number) or not number.is_integer() or number < low or number > high:
+        raise InvalidArgument(message, argument)
+    return int(number)
