@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
@@ -25,8 +26,10 @@ from xl_factor.templates import build_templates
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "workbook_templates" / "factor_hedging.xlsx"
 
-SHEETS = ["Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance"]
+SHEETS = ["Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance", "MultiFactor"]
 INPUTS = {"AssetName", "FactorName", "CovType", "Position", "TargetShare", "VolBudget", "Horizon", "PeriodsPerYear"}
+#: Named input ranges: every cell is an input like those of INPUTS.
+INPUT_RANGES = {"PortfolioWeights"}
 DATA_COLUMNS = ["Date", "NoDur", "Durbl", "Manuf", "Enrgy", "Chems", "BusEq", "Telcm", "Utils", "Shops", "Hlth",
                 "Money", "Other", "MktRF", "SMB", "HML", "RF"]
 #: Periods covered by the generous ranges (a header row on top).
@@ -96,7 +99,7 @@ def test_every_sheet_is_present_in_order(wb):
 
 
 def test_named_ranges_resolve(wb):
-    assert INPUTS <= set(wb.defined_names)
+    assert INPUTS | INPUT_RANGES <= set(wb.defined_names)
     for name, defined in wb.defined_names.items():
         destinations = list(defined.destinations)
         assert len(destinations) == 1, name
@@ -150,12 +153,22 @@ def _validations(ws):
     return [dv for dv in ws.data_validations.dataValidation]
 
 
-def test_every_input_has_data_validation_and_a_valid_default(wb):
-    for name in INPUTS:
+def _input_cells(wb):
+    """(name, sheet, cell) of every input cell: the named cells and each cell of the named input ranges."""
+    for name in sorted(INPUTS):
         sheet, col1, row1, col2, row2 = _resolve(wb, name, "")
         assert (col1, row1) == (col2, row2), f"{name} is not one cell"
+        yield name, sheet, wb[sheet].cell(row=row1, column=col1)
+    for name in sorted(INPUT_RANGES):
+        sheet, col1, row1, col2, row2 = _resolve(wb, name, "")
+        for row in wb[sheet].iter_rows(min_row=row1, max_row=row2, min_col=col1, max_col=col2):
+            for cell in row:
+                yield f"{name} {cell.coordinate}", sheet, cell
+
+
+def test_every_input_has_data_validation_and_a_valid_default(wb):
+    for name, sheet, cell in _input_cells(wb):
         ws = wb[sheet]
-        cell = ws.cell(row=row1, column=col1)
         assert cell.value is not None and not str(cell.value).startswith("="), f"{name} holds a formula"
         found = [dv for dv in _validations(ws) if cell.coordinate in dv.sqref]
         assert len(found) == 1, f"{name} ({sheet}!{cell.coordinate}) has no data validation"
@@ -181,12 +194,24 @@ def test_every_input_has_data_validation_and_a_valid_default(wb):
 
 
 def test_every_input_styled_cell_is_a_named_validated_input(wb):
-    inputs = {_resolve(wb, name, "")[:3] for name in INPUTS}
+    inputs = {(sheet, cell.column, cell.row) for _, sheet, cell in _input_cells(wb)}
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
                 if cell.fill is not None and cell.fill.fgColor is not None and cell.fill.fgColor.rgb == "00FFF2CC":
                     assert (ws.title, cell.column, cell.row) in inputs, f"{ws.title}!{cell.coordinate}"
+
+
+def test_portfolio_weights_are_one_per_asset_column_equal_weight(wb):
+    sheet, col1, row1, col2, row2 = _resolve(wb, "PortfolioWeights", "")
+    n_assets = _shape(_resolve(wb, "ExcessReturns", ""))[1]
+    assert (sheet, row1 == row2, col2 - col1 + 1) == ("MultiFactor", True, n_assets)
+    ws = wb[sheet]
+    weights = [ws.cell(row=row1, column=c).value for c in range(col1, col2 + 1)]
+    assert weights == [1 / n_assets] * n_assets
+    # The row above names each weight's asset: the Excess header of the same column.
+    names = [ws.cell(row=row1 - 1, column=c).value for c in range(col1, col2 + 1)]
+    assert names == [f'=""&Excess!{get_column_letter(c)}$1' for c in range(2, 2 + n_assets)]
 
 
 def test_input_dropdowns_follow_the_data_headers(wb):
@@ -329,6 +354,12 @@ def _documented_shape(wb, sheet: str, name: str, args: list[str]) -> tuple[int, 
         return 1, table(0)[1]
     if name == "FM_BETA":
         return table(0)[1], table(1)[1]
+    if name == "FM_FAMAMACBETH":   # header, const and each factor, a blank row, 4 summary rows
+        return 1 + (table(1)[1] + 1) + 1 + 4, 8
+    if name == "FM_GRS":           # header, f_stat df_num df_den p_value
+        return 5, 2
+    if name == "FM_RISKCONTRIB":   # header, factors, systematic specific total, blank, asset header, assets
+        return 1 + (table(2)[1] + 3) + 1 + 1 + table(1)[1], 5
     if name == "FM_SIZE":
         shapes = [scalar_shape(i) for i in range(2)]
         return tuple(max(s[k] for s in shapes) for k in range(2))
@@ -347,11 +378,15 @@ def test_every_fm_formula_calls_a_catalogue_function_with_valid_arguments(wb):
                 box = _resolve(wb, arg, ws.title)
                 if spec.kind == "table":
                     assert box is not None, f"{ws.title}!{cell.coordinate}: {spec.name} = {arg} is not a range"
+                elif name == "FM_RISKCONTRIB" and spec.name == "weights":  # one weight per asset column
+                    n_assets = _shape(_resolve(wb, args[1], ws.title))[1]
+                    assert box is not None and _shape(box) == (1, n_assets), f"{ws.title}!{cell.coordinate}: {arg}"
                 elif spec.kind in ("number", "numbers") and box is not None:
                     assert _shape(box) == (1, 1), f"{ws.title}!{cell.coordinate}: {spec.name} = {arg}"
             seen.add(name)
     assert {"FM_REGRESS", "FM_VARDECOMP", "FM_HEDGE", "FM_TRACKING", "FM_HEDGED", "FM_SIZE", "FM_PNL",
-            "FM_COVMAT", "FM_PARAMCOUNT", "FM_RISKSHARE", "FM_SHARPE", "FM_BETA", "FM_ALPHA"} <= seen
+            "FM_COVMAT", "FM_PARAMCOUNT", "FM_RISKSHARE", "FM_SHARPE", "FM_BETA", "FM_ALPHA", "FM_FAMAMACBETH",
+            "FM_GRS", "FM_RISKCONTRIB"} <= seen
 
 
 def test_array_formula_ranges_have_the_documented_shapes(wb):

@@ -1,12 +1,15 @@
 """The template workbook recalculated in headless LibreOffice with the add-in, against statsmodels and numpy.
 
 Two runs: the committed workbook as shipped (NoDur on MktRF, the full
-bundled history), and a copy edited the way a user would: a shorter history
-pasted from row 2 with a blank and a text cell in it, another asset and
-factor, HAC standard errors, a short position, a limit above the factor
-share and a one-year horizon. Every formula cell must compute (no error
-cell, no ``#FM!`` line) and the key numbers must equal statsmodels / numpy
-on the same data to 1e-9 relative.
+bundled history, equal portfolio weights), and a copy edited the way a user
+would: a shorter history pasted from row 2 with a blank and a text cell in
+it, another asset and factor, HAC standard errors, a short position, a limit
+above the factor share, a one-year horizon and long-short portfolio weights.
+Every formula cell must compute (no error cell, no ``#FM!`` line) and the key
+numbers must equal statsmodels / linearmodels / numpy on the same data to
+1e-9 relative. The MultiFactor sheet (all 12 industries on MktRF SMB HML) is
+checked against linearmodels' FamaMacBeth, a direct numpy GRS statistic and
+numpy's sqrt(w' (B Sigma_f B' + D) w).
 
 Tests that need LibreOffice skip without it and FAIL when the environment
 variable CI is set.
@@ -24,7 +27,10 @@ import pytest
 
 from conftest import require
 import statsmodels.api as sm
+from linearmodels.panel import FamaMacBeth
 from openpyxl import load_workbook
+from openpyxl.utils.cell import range_boundaries
+from scipy import stats
 from statsmodels.stats.stattools import durbin_watson
 
 from xl_factor.libreoffice import install, office, recalc
@@ -35,6 +41,10 @@ RTOL = 1e-9
 ASSETS = ["NoDur", "Durbl", "Manuf", "Enrgy", "Chems", "BusEq", "Telcm", "Utils", "Shops", "Hlth", "Money", "Other"]
 CAPACITY = 5000
 SERIES_FIRST = 4  # first period row of the series blocks on Regression and Hedging
+FACTORS = ["MktRF", "SMB", "HML"]
+INPUT_RANGES = ("PortfolioWeights",)
+# MultiFactor blocks (top-left cell of each array range, header row included; xl_factor/templates/layout.py).
+MF_BETA, MF_VARDECOMP, MF_FM, MF_FM_KERNEL, MF_GRS, MF_RISK = "B11", "F10", "A26", "A38", "A50", "A57"
 
 
 
@@ -51,6 +61,7 @@ class Book:
     names: dict
     data: pd.DataFrame  # Data sheet as written: dates index, every column, NaN for missing
     inputs: dict
+    ranges: dict        # named input ranges (PortfolioWeights): their values row by row
 
     def cell(self, sheet: str, ref: str):
         return self.values[(sheet, ref)]
@@ -83,7 +94,7 @@ def _col_letter(index: int) -> str:
     return letters
 
 
-def _read(path) -> tuple[dict, pd.DataFrame, dict]:
+def _read(path) -> tuple[dict, pd.DataFrame, dict, dict]:
     wb = load_workbook(path)
     names = {}
     for name, defined in wb.defined_names.items():
@@ -96,7 +107,12 @@ def _read(path) -> tuple[dict, pd.DataFrame, dict]:
                           for r in rows], columns=header[1:], dtype=float)
     frame.index = [r[0] for r in rows]
     inputs = {n: wb[s][r].value for n, (s, r) in names.items() if ":" not in r and not _is_formula(wb[s][r].value)}
-    return names, frame, inputs
+    ranges = {}
+    for name in INPUT_RANGES:
+        sheet, ref = names[name]
+        c1, r1, c2, r2 = range_boundaries(ref)
+        ranges[name] = [wb[sheet].cell(row=r, column=c).value for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+    return names, frame, inputs, ranges
 
 
 def _is_formula(value) -> bool:
@@ -104,9 +120,9 @@ def _is_formula(value) -> bool:
 
 
 def _recalculate(path, extension_dir) -> Book:
-    names, data, inputs = _read(path)
+    names, data, inputs, ranges = _read(path)
     values = recalc.recalculate(path, extension_dir=extension_dir, timeout=300)
-    return Book(values, names, data, inputs)
+    return Book(values, names, data, inputs, ranges)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +141,8 @@ def shipped(extension_dir) -> Book:
 EDITED_INPUTS = {"AssetName": "Hlth", "FactorName": "SMB", "CovType": "HAC", "Position": -500_000,
                  "TargetShare": 0.9, "VolBudget": 250_000, "Horizon": "year", "PeriodsPerYear": 12}
 BLANK_ROW, TEXT_ROW = 10, 20  # Data rows of the pasted history: a blank Hlth, a text SMB
+#: Long-short portfolio weights of the edit (they add up to 1; three zeros).
+EDITED_WEIGHTS = [0.3, -0.1, 0.2, 0.1, 0.0, 0.25, 0.05, 0.1, -0.05, 0.15, 0.0, 0.0]
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +164,10 @@ def edited(extension_dir, tmp_path_factory) -> Book:
     for name, value in EDITED_INPUTS.items():
         ((sheet, ref),) = list(wb.defined_names[name].destinations)
         wb[sheet][ref.replace("$", "")].value = value
+    ((sheet, ref),) = list(wb.defined_names["PortfolioWeights"].destinations)
+    (row,) = wb[sheet][ref.replace("$", "")]
+    for cell, weight in zip(row, EDITED_WEIGHTS, strict=True):
+        cell.value = weight
     path = tmp_path_factory.mktemp("edited") / "edited.xlsx"
     wb.save(path)
     return _recalculate(path, extension_dir)
@@ -294,6 +316,175 @@ def check_sample_covariance(book: Book) -> np.ndarray:
     return sample
 
 
+# ---------------------------------------------------------------- MultiFactor: 12 industries on MktRF SMB HML
+
+
+def _floats(block) -> np.ndarray:
+    return np.array(block, dtype=float)
+
+
+def balanced(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Excess returns of every asset and the factors on the rows where all of them are present."""
+    excess = book.data[ASSETS].sub(book.data["RF"], axis=0)
+    factors = book.data[FACTORS]
+    complete = excess.notna().all(axis=1) & factors.notna().all(axis=1)
+    return excess[complete].reset_index(drop=True), factors[complete].reset_index(drop=True)
+
+
+def first_pass(y: pd.DataFrame, f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """statsmodels OLS of every asset on the factors with a constant: alphas (N,), betas (N, K), residuals (T, N)."""
+    x = sm.add_constant(f.to_numpy(), has_constant="add")
+    fits = [sm.OLS(y[a].to_numpy(), x).fit() for a in y.columns]
+    return (np.array([r.params[0] for r in fits]), np.array([r.params[1:] for r in fits]),
+            np.column_stack([r.resid for r in fits]))
+
+
+def linearmodels_fama_macbeth(y: pd.DataFrame, f: pd.DataFrame, **fit_kwargs):
+    """linearmodels' panel FamaMacBeth of r_it on [1, beta_i], the betas from the statsmodels first pass."""
+    _, betas, _ = first_pass(y, f)
+    index = pd.MultiIndex.from_product([y.columns, range(len(y))], names=["entity", "time"])
+    returns = pd.Series(y.to_numpy().T.ravel(), index=index, name="r")
+    x = pd.DataFrame(np.repeat(np.column_stack([np.ones(len(betas)), betas]), len(y), axis=0), index=index,
+                     columns=["const"] + FACTORS)
+    return FamaMacBeth(returns, x).fit(**fit_kwargs)
+
+
+def shanken(y: pd.DataFrame, f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Premia and Shanken (1992) standard errors by a direct two-pass numpy computation."""
+    _, betas, resid = first_pass(y, f)
+    n_obs = len(y)
+    z = np.column_stack([np.ones(len(betas)), betas])
+    a = np.linalg.inv(z.T @ z) @ z.T
+    premia = (y.to_numpy() @ a.T).mean(axis=0)
+    sigma_e = np.cov(resid, rowvar=False, ddof=1)
+    sigma_f = np.cov(f.to_numpy(), rowvar=False, ddof=1)
+    c = premia[1:] @ np.linalg.solve(sigma_f, premia[1:])
+    bordered = np.zeros((len(premia), len(premia)))
+    bordered[1:, 1:] = sigma_f
+    return premia, np.sqrt(np.diag(((1 + c) * a @ sigma_e @ a.T + bordered) / n_obs))
+
+
+def check_multifactor_computes(book: Book) -> None:
+    """Every formula cell of MultiFactor computed: labels where labels belong, numbers in every value cell."""
+    cells = {ref: v for (sheet, ref), v in book.values.items() if sheet == "MultiFactor"}
+    assert len(cells) > 300
+    errors = {ref: v for ref, v in cells.items() if isinstance(v, str) and (v.startswith("#") or v.startswith("Err:"))}
+    assert not errors, list(errors.items())[:10]
+    blocks = ((MF_BETA, 12, 3), ("G11", 12, 4), ("B27", 4, 7), ("B39", 4, 7), ("B51", 4, 1), ("B58", 6, 3),
+              ("B66", 12, 4))
+    for top_left, rows, cols in blocks:
+        values = book.block("MultiFactor", top_left, rows, cols)
+        assert all(isinstance(v, float) and math.isfinite(v) for row in values for v in row), (top_left, values)
+    assert book.block("MultiFactor", "B5", 1, 12)[0] == ASSETS
+    assert [book.cell("MultiFactor", c) for c in ("C80", "C81")] == ["OK", "OK"]
+
+
+def check_first_pass(book: Book) -> None:
+    """FM_BETA and FM_VARDECOMP of every asset on the three factors, each on the rows it and the factors have."""
+    betas, decomposition = [], []
+    for asset in ASSETS:
+        frame = pd.concat([book.data[asset] - book.data["RF"], book.data[FACTORS]], axis=1).dropna()
+        y, f = frame.iloc[:, 0].to_numpy(), frame[FACTORS].to_numpy()
+        fit = sm.OLS(y, sm.add_constant(f)).fit()
+        b = fit.params[1:]
+        factor_var = b @ np.cov(f, rowvar=False, ddof=1) @ b
+        total, idio = np.var(y, ddof=1), np.var(fit.resid, ddof=1)
+        betas.append(b)
+        decomposition.append([total, factor_var, idio, factor_var / total])
+    close(_floats(book.block("MultiFactor", MF_BETA, 12, 3)), np.array(betas))
+    assert book.block("MultiFactor", "B10", 1, 3)[0] == FACTORS  # labels of the FM_BETA block, from the Data headers
+    assert book.column("MultiFactor", "A", 11, 22) == ASSETS
+    table = book.block("MultiFactor", MF_VARDECOMP, 13, 5)
+    assert table[0] == ["asset", "total_var", "factor_var", "idio_var", "factor_share"]
+    assert [r[0] for r in table[1:]] == ASSETS
+    close(_floats([r[1:] for r in table[1:]]), np.array(decomposition))
+
+
+def check_fama_macbeth(book: Book) -> None:
+    y, f = balanced(book)
+    n_obs = len(y)
+    lags = math.floor(4 * (n_obs / 100) ** (2 / 9))
+    premia, shanken_se = shanken(y, f)
+    for top_left, kwargs, hac_lags in ((MF_FM, {}, ""),
+                                       (MF_FM_KERNEL, {"cov_type": "kernel", "kernel": "bartlett",
+                                                       "bandwidth": lags}, float(lags))):
+        table = book.block("MultiFactor", top_left, 10, 8)
+        assert table[0] == ["", "premium", "std_err", "t", "p_value", "shanken_se", "shanken_t", "shanken_p"]
+        assert [r[0] for r in table[1:5]] == ["const"] + FACTORS and table[5] == [""] * 8
+        assert [r[0] for r in table[6:]] == ["mean_r2", "n_periods", "n_assets", "hac_lags"]
+        got = _floats([r[1:] for r in table[1:5]])
+        ref = linearmodels_fama_macbeth(y, f, **kwargs)
+        close(got[:, 0], ref.params)
+        close(got[:, 1], ref.std_errors)
+        close(got[:, 2], ref.tstats)
+        close(got[:, 3], ref.pvalues)  # Student t with T - 1 degrees of freedom in both
+        close(got[:, 0], premia)
+        close(got[:, 4], shanken_se)
+        close(got[:, 5], premia / shanken_se)
+        close(got[:, 6], 2 * stats.t.sf(np.abs(premia / shanken_se), n_obs - 1))
+        close(table[6][1], ref.avg_rsquared)
+        assert [table[7][1], table[8][1], table[9][1]] == [n_obs, 12, hac_lags]
+    close([book.cell("MultiFactor", f"J{r}") for r in range(27, 31)], premia * book["PeriodsPerYear"])
+
+
+def check_grs(book: Book) -> None:
+    y, f = balanced(book)
+    n_obs, n_assets, k = len(y), y.shape[1], f.shape[1]
+    alphas, _, resid = first_pass(y, f)
+    sigma = resid.T @ resid / (n_obs - k - 1)
+    mu = f.to_numpy().mean(axis=0)
+    omega = np.cov(f.to_numpy(), rowvar=False, ddof=0)
+    f_stat = ((n_obs / n_assets) * ((n_obs - n_assets - k) / (n_obs - k - 1))
+              * (alphas @ np.linalg.solve(sigma, alphas)) / (1 + mu @ np.linalg.solve(omega, mu)))
+    table = book.block("MultiFactor", MF_GRS, 5, 2)
+    assert table[0] == ["", "value"] and [r[0] for r in table[1:]] == ["f_stat", "df_num", "df_den", "p_value"]
+    close([r[1] for r in table[1:]], [f_stat, n_assets, n_obs - n_assets - k,
+                                      stats.f.sf(f_stat, n_assets, n_obs - n_assets - k)])
+    close([book["GRSStat"], book["GRSPValue"]], [table[1][1], table[4][1]], rtol=0)
+
+
+def check_risk_contributions(book: Book) -> None:
+    """Under B Sigma_f B' + D: B and D from each asset's own rows, Sigma_f (ddof 1) from every row with all factors."""
+    w = np.array(book.ranges["PortfolioWeights"], dtype=float)
+    factors = book.data[FACTORS].dropna()
+    sigma_f = np.cov(factors.to_numpy(), rowvar=False, ddof=1)
+    betas, idio = [], []
+    for asset in ASSETS:
+        frame = pd.concat([book.data[asset] - book.data["RF"], book.data[FACTORS]], axis=1).dropna()
+        fit = sm.OLS(frame.iloc[:, 0].to_numpy(), sm.add_constant(frame[FACTORS].to_numpy())).fit()
+        betas.append(fit.params[1:])
+        idio.append(np.var(fit.resid, ddof=1))
+    b, d = np.array(betas), np.array(idio)
+    covariance = b @ sigma_f @ b.T + np.diag(d)
+    total_var = w @ covariance @ w
+    total_vol = math.sqrt(total_var)
+    exposure = b.T @ w
+    factor_var = exposure * (sigma_f @ exposure)
+    specific_var = w * w @ d
+    mcr = covariance @ w / total_vol
+
+    table = book.block("MultiFactor", MF_RISK, 21, 5)
+    assert table[0] == ["source", "var_contrib", "vol_contrib", "pct_contrib", ""]
+    assert [r[0] for r in table[1:7]] == FACTORS + ["systematic", "specific", "total"]
+    sources = _floats([r[1:4] for r in table[1:7]])
+    close(sources[:, 0], [*factor_var, factor_var.sum(), specific_var, total_var])
+    close(sources[:, 1], sources[:, 0] / total_vol)
+    close(sources[5, 1], total_vol)                               # the total volatility
+    close(sources[[0, 1, 2, 4], 2].sum(), 1.0)                    # factors + specific: the percent column adds up
+    close(sources[5, 2], 1.0)
+    assert table[8] == ["asset", "weight", "mcr", "vol_contrib", "pct_contrib"]
+    assert [r[0] for r in table[9:]] == ASSETS
+    assets = _floats([r[1:] for r in table[9:]])
+    close(assets[:, 0], w)
+    close(assets[:, 1], mcr)
+    close(assets[:, 2], w * mcr)
+    close(assets[:, 3].sum(), 1.0)                                # the assets' percent column adds up too
+    close(assets[:, 2].sum(), total_vol)
+    close([book["PortfolioVar"], book["PortfolioVol"], book["SystematicShare"]],
+          [total_var, total_vol, factor_var.sum() / total_var])
+    close(book.cell("MultiFactor", "B79"), total_vol * math.sqrt(book["PeriodsPerYear"]))
+
+
 # ---------------------------------------------------------------- the shipped workbook
 
 
@@ -338,6 +529,28 @@ def test_shipped_covariances_match_numpy(shipped):
           np.column_stack([total, factor, idio, factor / total]))
 
 
+def test_shipped_multifactor_computes_without_error_cells(shipped):
+    check_multifactor_computes(shipped)
+    assert shipped.ranges["PortfolioWeights"] == [1 / 12] * 12
+
+
+def test_shipped_multifactor_betas_and_variance_decomposition(shipped):
+    check_first_pass(shipped)
+
+
+def test_shipped_fama_macbeth_matches_linearmodels(shipped):
+    check_fama_macbeth(shipped)
+    assert shipped.cell("MultiFactor", "B33") == 819  # n_periods: every bundled month
+
+
+def test_shipped_grs_matches_numpy(shipped):
+    check_grs(shipped)
+
+
+def test_shipped_risk_contributions_of_the_equal_weight_portfolio(shipped):
+    check_risk_contributions(shipped)
+
+
 # ---------------------------------------------------------------- a user's edit
 
 
@@ -374,3 +587,13 @@ def test_edited_sizes_over_a_year(edited):
 
 def test_edited_sample_covariance_uses_complete_rows(edited):
     check_sample_covariance(edited)
+
+
+def test_edited_multifactor_uses_the_rows_every_asset_and_factor_have(edited):
+    check_multifactor_computes(edited)
+    assert edited.ranges["PortfolioWeights"] == EDITED_WEIGHTS
+    check_first_pass(edited)
+    check_fama_macbeth(edited)
+    assert edited.cell("MultiFactor", "B33") == 327 - 2  # the blank Hlth row and the text SMB row are dropped
+    check_grs(edited)
+    check_risk_contributions(edited)

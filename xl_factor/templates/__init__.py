@@ -16,7 +16,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from . import covariance, data_sheets, guide, hedging, layout, regression, sizing
+from . import covariance, data_sheets, guide, hedging, layout, multifactor, regression, sizing
 
 #: Where ``python -m xl_factor.templates`` writes: ``workbook_templates/`` beside the package's checkout.
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "workbook_templates"
@@ -28,7 +28,7 @@ _STAMP = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def build_factor_hedging() -> Workbook:
-    """The factor hedging workbook: Guide, Data, Excess, Regression, Hedging, Sizing, Covariance."""
+    """The factor hedging workbook: Guide, Data, Excess, Regression, Hedging, Sizing, Covariance, MultiFactor."""
     wb = Workbook()
     sheets = {name: (wb.active if i == 0 else wb.create_sheet()) for i, name in enumerate(layout.SHEETS)}
     for name, ws in sheets.items():
@@ -39,6 +39,7 @@ def build_factor_hedging() -> Workbook:
     hedging.build(wb, sheets[layout.HEDGING], prefilled)
     sizing.build(wb, sheets[layout.SIZING])
     covariance.build(wb, sheets[layout.COVARIANCE])
+    multifactor.build(wb, sheets[layout.MULTIFACTOR])
     guide.build(wb, sheets[layout.GUIDE], prefilled)
     wb.active = 0
     props = wb.properties

@@ -31,6 +31,11 @@ SHEETS = (
     (L.COVARIANCE, "Factor-implied against sample covariance of all asset columns (FM_COVMAT, both methods), their "
                    "difference, the parameter count (FM_PARAMCOUNT) and every asset's variance decomposition "
                    "with a chart."),
+    (L.MULTIFACTOR, f"All {L.N_ASSETS} asset columns on all {L.N_FACTORS} factors (MktRF, SMB, HML): the betas "
+                    "(FM_BETA) and variance decomposition (FM_VARDECOMP), Fama-MacBeth premia with unadjusted and "
+                    "Newey-West standard errors and Shanken's correction (FM_FAMAMACBETH), the GRS test that every "
+                    "alpha is zero (FM_GRS), and the risk contributions of a portfolio (FM_RISKCONTRIB) whose "
+                    "weights are the yellow row (equal weight, 1/12 each)."),
 )
 
 NAME_NOTES = {
@@ -77,6 +82,12 @@ NAME_NOTES = {
     "SharpeHedged": "annualised Sharpe of the hedged series (FM_SHARPE)",
     "NAssets": "number of asset columns",
     "NFactors": "number of factors in the model",
+    "PortfolioWeights": "input: portfolio weight of each asset column (MultiFactor row 6)",
+    "GRSStat": "GRS F statistic, all alphas zero (FM_GRS)",
+    "GRSPValue": "p-value of the GRS test (FM_GRS)",
+    "SystematicShare": "factor (systematic) share of the portfolio variance (FM_RISKCONTRIB)",
+    "PortfolioVar": "portfolio variance per period under the factor model (FM_RISKCONTRIB)",
+    "PortfolioVol": "portfolio volatility per period under the factor model (FM_RISKCONTRIB)",
 }
 
 
@@ -87,7 +98,8 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
         ("section", "What this workbook does"),
         ("text", "A one-factor model of an asset's excess return: alpha and beta, the factor hedge and the hedge that "
                  "caps the factor share of risk, position sizes under a volatility budget, and the factor-implied "
-                 "covariance of all assets. Every model number comes from the FM_* worksheet functions of "
+                 "covariance of all assets; and a three-factor model of all assets: Fama-MacBeth premia, the GRS "
+                 "test and the risk contributions of a portfolio. Every model number comes from the FM_* worksheet functions of "
                  "xl_factor; the cells around them are plain formulas. Yellow cells are the inputs (named, with "
                  "data validation); everything else is computed."),
         ("section", "Sheets"),
@@ -101,8 +113,9 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
         ("text", f"Up to {L.CAPACITY:,} periods (rows {L.FIRST_ROW}-{L.LAST_ROW}). A longer or shorter history just "
                  "works: blank cells, text and error cells are missing values, and each regression drops the rows "
                  "where its asset or its factor is missing. FM_REGRESS reports how many rows it used (n_obs). The "
-                 "sample covariance uses the rows complete in every asset, so leave unused asset columns out of a "
-                 "comparison or fill them."),
+                 "sample covariance, Fama-MacBeth and the GRS test use the rows complete in every asset, so leave "
+                 "unused asset columns out of a comparison or fill them: an empty asset column turns the sample "
+                 "covariance and every FM_* cell of MultiFactor into an #FM! message naming it."),
         ("section", "Units and conventions"),
         ("text", "Returns are simple returns per period in decimals (0.0123 is 1.23%), not percent: a range whose "
                  "typical size looks like percent is refused with an #FM! message. Periods are those of your data "
@@ -126,7 +139,9 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
         ("section", "Array results"),
         ("text", "FM_REGRESS (one factor: 12 rows x 7 columns), FM_VARDECOMP (1 + assets rows x 5), FM_HEDGE (1 x 1 "
                  "per factor), FM_PNL (1 x 2), FM_COVMAT (12 x 12), FM_PARAMCOUNT (2 x 2), FM_ALPHA, FM_RISKSHARE and "
-                 f"FM_SHARPE (1 x 1) are array formulas over ranges of exactly their result's shape. FM_TRACKING and "
+                 "FM_SHARPE (1 x 1), and on MultiFactor FM_BETA (assets x factors: 12 x 3), FM_FAMAMACBETH (factors "
+                 "+ 7 rows x 8: 10 x 8), FM_GRS (5 x 2) and FM_RISKCONTRIB (factors + assets + 6 rows x 5: 21 x 5) "
+                 f"are array formulas over ranges of exactly their result's shape. FM_TRACKING and "
                  f"FM_HEDGED are array formulas over {L.CAPACITY:,} rows (Hedging!P{first}:Q{L.SERIES_LAST_ROW}): "
                  "one row per row of the named ranges, blank where a row was dropped. Do not resize them; in Excel "
                  "365 they behave like legacy array formulas (Ctrl+Shift+Enter)."),
@@ -140,7 +155,8 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
         ("text", "Green OK/CHECK cells test identities: factor_var + idio_var = total_var; hedge = - beta x position; "
                  "factor share after the limit "
                  "hedge = MIN(limit, share before); mean of the hedged series = alpha; the horizon volatility of "
-                 "each size equals the budget; periods per year agree with the dates."),
+                 "each size equals the budget; periods per year agree with the dates; the assets' contributions to "
+                 "the portfolio's volatility add up to it."),
         ("section", "Getting the add-in (the FM_* functions)"),
         ("text", "Without the add-in every FM_* cell shows #NAME?; the plain formulas still compute."),
         ("text", "Excel (Windows): install Python 3.11+, install the xl_factor package with pip (from its checkout: "

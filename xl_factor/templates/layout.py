@@ -20,9 +20,9 @@ from ..datasets import INDUSTRIES
 
 WORKBOOK = "factor_hedging.xlsx"
 
-GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE = (
-    "Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance")
-SHEETS = (GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE)
+GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR = (
+    "Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance", "MultiFactor")
+SHEETS = (GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR)
 
 # --- Data: A date, B:M assets (total returns), N:P factors, Q risk-free rate -------------------
 ASSETS = INDUSTRIES
@@ -40,6 +40,7 @@ FIRST_FACTOR_COL = LAST_ASSET_COL + 1                   # N
 LAST_FACTOR_COL = FIRST_FACTOR_COL + len(FACTORS) - 1   # P
 RF_COL = LAST_FACTOR_COL + 1                            # Q
 N_ASSETS = len(ASSETS)
+N_FACTORS = len(FACTORS)
 
 # --- Series blocks on Regression and Hedging: row r holds the period of Data row r - OFFSET ----
 SERIES_HEADER_ROW = 3
@@ -56,6 +57,24 @@ HEDGE_DATE_COL, TRACKING_COL, HEDGED_COL, CUM_ASSET_COL, CUM_HEDGED_COL = 15, 16
 REGRESS_TOP = 9                      # FM_REGRESS: (K + 11) x 7 for K = 1 factor: rows 9..20
 REGRESS_SHAPE = (1 + 2 + 1 + 8, 7)  # header, alpha and the factor, a blank row, 8 statistics
 VARDECOMP_TOP = 23                   # FM_VARDECOMP for one asset: 2 x 5, rows 23..24
+
+# --- MultiFactor: every asset (ExcessReturns) on every factor (Factors), N = 12, K = 3 -------------
+# Each block's first row is its header row; the shapes depend on N and K only, never on the data length.
+MF_NAMES_ROW = 5                     # asset names above the weights, B5:M5
+MF_WEIGHTS_ROW = 6                   # PortfolioWeights: B6:M6, one input cell per asset column
+MF_FIRST_COL = 2                     # column B: first asset of the weights row
+MF_SUM_ROW = 7                       # sum of the weights
+MF_BETA_TOP = 10                     # FM_BETA: labels in row 10 and column A, N x K values in B11:D22
+MF_VARDECOMP_TOP = MF_BETA_TOP       # FM_VARDECOMP beside the betas: (N + 1) x 5 in F10:J22
+MF_VARDECOMP_COL = 6
+FAMAMACBETH_SHAPE = (1 + (N_FACTORS + 1) + 1 + 4, 8)   # header, const and K factors, blank, 4 summary rows
+MF_FM_TOP = MF_BETA_TOP + N_ASSETS + 4                  # FM_FAMAMACBETH unadjusted: A26:H35
+MF_FM_KERNEL_TOP = MF_FM_TOP + FAMAMACBETH_SHAPE[0] + 2  # FM_FAMAMACBETH kernel: A38:H47
+GRS_SHAPE = (5, 2)                                       # header, f_stat df_num df_den p_value
+MF_GRS_TOP = MF_FM_KERNEL_TOP + FAMAMACBETH_SHAPE[0] + 2  # FM_GRS: A50:B54
+RISKCONTRIB_SHAPE = (1 + (N_FACTORS + 3) + 1 + 1 + N_ASSETS, 5)  # sources, blank, asset header, assets
+MF_RISK_TOP = MF_GRS_TOP + GRS_SHAPE[0] + 2              # FM_RISKCONTRIB: A57:E77
+MF_CHECK_ROW = MF_RISK_TOP + RISKCONTRIB_SHAPE[0] + 1    # annual volatility and checks: rows 79..81
 
 # --- Horizons on Sizing: name -> length in years (252 trading days, 12 months a year) ----------
 HORIZONS = (("day", "=1/252"), ("month", "=1/12"), ("year", 1))
@@ -104,4 +123,10 @@ INPUTS = {
     "VolBudget": (SIZING, "B4"),
     "Horizon": (SIZING, "B5"),
     "PeriodsPerYear": (SIZING, "B6"),
+}
+
+#: Input ranges: name -> (sheet, range). Every cell has data validation and the input style.
+INPUT_RANGES = {
+    "PortfolioWeights": (MULTIFACTOR, f"{col(MF_FIRST_COL)}{MF_WEIGHTS_ROW}:"
+                                      f"{col(MF_FIRST_COL + N_ASSETS - 1)}{MF_WEIGHTS_ROW}"),
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import absolute_coordinate, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
@@ -86,6 +86,24 @@ def input_cell(wb, ws, defined: str, cell: str, value, validation: DataValidatio
     validation.add(ws[cell])
     ws.add_data_validation(validation)
     name_cell(wb, ws, defined, cell)
+
+
+def input_range(wb, ws, defined: str, cell_range: str, values, validation: DataValidation,
+                number_format: str | None = None) -> None:
+    """A named range of validated input cells with the input style: ``values`` row by row, one per cell."""
+    min_col, min_row, max_col, max_row = range_boundaries(cell_range)
+    cells = [cell for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)
+             for cell in row]
+    for cell, value in zip(cells, values, strict=True):
+        cell.value = value
+        cell.font = INPUT_FONT
+        cell.fill = INPUT_FILL
+        cell.border = INPUT_BORDER
+        if number_format:
+            cell.number_format = number_format
+    validation.add(cell_range)
+    ws.add_data_validation(validation)
+    name(wb, defined, f"{ws.title}!{absolute_coordinate(cell_range)}")
 
 
 def list_validation(source: str, prompt: str) -> DataValidation:
