@@ -133,7 +133,9 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     if dates is not None:
         date_label = (names[0] or None) if names else None
         names = names[1:] if names else None
-        values = objects_to_float(np.array(rows, dtype=object)[:, 1:])
+        cells = np.array(rows, dtype=object)
+        cells[:, 0] = None  # the dates are read; blanking them keeps the block contiguous for one type scan
+        values = objects_to_float(cells)[:, 1:]
     else:
         values = to_float(rows)
     if dates is not None and dates.isna().any():
