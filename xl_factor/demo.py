@@ -113,7 +113,7 @@ def _pnl_table(fit) -> list[str]:
 
 
 def _covariance_table(fit, returns) -> list[str]:
-    implied = core.factor_covariance(fit.betas, fit.factor_cov_of(0), fit.idio_var)
+    implied = core.factor_covariance(fit.betas, fit.factor_cov, fit.idio_var)
     sample = core.sample_covariance(returns)
     implied_corr = core.correlation_from_covariance(implied)
     sample_corr = core.correlation_from_covariance(sample)

@@ -122,6 +122,17 @@ class FactorFit:
         """(N,) share of variance the factors explain, ``factor_var / (factor_var + idio_var)``."""
         return self.factor_var / (self.factor_var + self.idio_var)
 
+    @cached_property
+    def factor_cov(self) -> np.ndarray:
+        """(K, K) factor covariance (``ddof = 1``) over every row where all factors are present.
+
+        The ``Sigma_f`` of the factor-implied covariance ``B Sigma_f B' + D``
+        and of portfolio risk: one factor history for all assets, whatever
+        rows each asset's own regression used.
+        """
+        complete = ~np.isnan(self.factors).any(axis=1)
+        return np.atleast_2d(np.cov(self.factors[complete], rowvar=False))
+
     def factor_cov_of(self, asset: int) -> np.ndarray:
         """(K, K) factor covariance (``ddof = 1``) over the rows asset ``asset`` used."""
         return self._group_of(asset).factor_cov

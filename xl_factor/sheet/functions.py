@@ -206,10 +206,8 @@ def _covariance(returns: Table, factors: Table, method: str) -> np.ndarray:
         return core.ledoit_wolf(returns.values)[0]
     if key != "factor":
         raise InvalidArgument(f"must be factor, sample or shrink (Ledoit-Wolf), got '{method}'", "method")
-    fitted, p = fit(returns, factors, argument="returns")
-    complete = ~np.isnan(p.factors).any(axis=1)
-    factor_cov = np.atleast_2d(np.cov(p.factors[complete], rowvar=False))
-    return core.factor_covariance(fitted.betas, factor_cov, fitted.idio_var)
+    fitted, _ = fit(returns, factors, argument="returns")
+    return core.factor_covariance(fitted.betas, fitted.factor_cov, fitted.idio_var)
 
 
 def fm_paramcount(n_assets: float, n_factors: float = 1.0):

@@ -82,9 +82,7 @@ def fm_adjbeta(beta: np.ndarray, weight: float = core.BLUME_WEIGHT):
 
 def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
     fitted, p = fit(returns, factors, argument="returns")
-    complete = ~np.isnan(p.factors).any(axis=1)
-    factor_cov = np.atleast_2d(np.cov(p.factors[complete], rowvar=False))
-    res = core.risk_contributions(weights, fitted.betas, factor_cov, fitted.idio_var)
+    res = core.risk_contributions(weights, fitted.betas, fitted.factor_cov, fitted.idio_var)
     n_sources = len(p.factor_names) + 3
     width = len(ASSET_COLUMNS) + 1
     table = np.full((1 + n_sources + 1 + 1 + fitted.n_assets, width), None, dtype=object)
