@@ -28,8 +28,8 @@ class RiskAttribution:
     Per factor k: ``factor_var_contrib[k] = x_k (Sigma_f x)_k`` (they add up
     to ``systematic_var``); ``factor_vol_contrib = factor_var_contrib /
     total_vol``; ``factor_pct = factor_var_contrib / total_var``. The
-    specific part likewise (``specific_var``, ``specific_vol_contrib``,
-    ``specific_pct``). Factor and specific percentages add up to 1 (100%).
+    systematic and specific parts likewise (``systematic_vol_contrib``,
+    ``systematic_pct``, ``specific_vol_contrib``, ``specific_pct``). Factor and specific percentages add up to 1 (100%).
 
     Per asset i: marginal contribution to risk ``mcr[i] = d total_vol / d w_i
     = (Omega w)_i / total_vol``; contribution ``asset_vol_contrib[i] = w_i
@@ -46,6 +46,8 @@ class RiskAttribution:
     factor_var_contrib: np.ndarray
     factor_vol_contrib: np.ndarray
     factor_pct: np.ndarray
+    systematic_vol_contrib: float
+    systematic_pct: float
     specific_vol_contrib: float
     specific_pct: float
     mcr: np.ndarray
@@ -95,7 +97,8 @@ def risk_contributions(weights, betas, factor_cov, idio_var) -> RiskAttribution:
         weights=w, exposures=exposures, total_var=total_var, total_vol=total_vol,
         systematic_var=systematic_var, specific_var=specific_var,
         factor_var_contrib=factor_var_contrib, factor_vol_contrib=factor_var_contrib / total_vol,
-        factor_pct=factor_var_contrib / total_var, specific_vol_contrib=specific_var / total_vol,
+        factor_pct=factor_var_contrib / total_var, systematic_vol_contrib=systematic_var / total_vol,
+        systematic_pct=systematic_var / total_var, specific_vol_contrib=specific_var / total_vol,
         specific_pct=specific_var / total_var, mcr=mcr, asset_vol_contrib=asset_vol,
         asset_pct=asset_vol / total_vol,
     )

@@ -83,12 +83,12 @@ def fit(asset: Table, factors: Table, add_constant: bool = True, argument: str =
     return PAIRS.get((asset, factors), (bool(add_constant), argument), compute)
 
 
-def _one_asset(asset: Table, function: str) -> None:
+def one_asset(asset: Table, function: str) -> None:
     if asset.n_cols != 1:
         raise ShapeMismatch(f"has {asset.n_cols} columns but {function} takes one asset column; pick one", "asset")
 
 
-def _per_input_row(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+def per_input_row(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
     """Spread (T_used, N) results back to one row per input row, NaN where a row was not matched."""
     out = np.full((n_rows, values.shape[1]), np.nan)
     out[rows] = values
@@ -106,6 +106,23 @@ def labelled(corner: str, columns, row_labels, values) -> np.ndarray:
     return table
 
 
+def stacked(*blocks) -> np.ndarray:
+    """Tables one under the other with a blank row between, padded with blanks to the widest."""
+    width = max(block.shape[1] for block in blocks)
+    height = sum(block.shape[0] for block in blocks) + len(blocks) - 1
+    table = np.full((height, width), None, dtype=object)
+    row = 0
+    for block in blocks:
+        table[row:row + block.shape[0], : block.shape[1]] = block
+        row += block.shape[0] + 1
+    return table
+
+
+def label_values(pairs) -> np.ndarray:
+    """Label / value rows (a two-column block) from ``(name, value)`` pairs."""
+    return np.array([[name, value] for name, value in pairs], dtype=object)
+
+
 def fm_beta(asset: Table, factors: Table, add_constant: bool = True):
     fitted, _ = fit(asset, factors, add_constant)
     return fitted.betas
@@ -118,39 +135,33 @@ def fm_alpha(asset: Table, factors: Table, periods_per_year=None):
 
 
 def fm_regress(asset: Table, factors: Table, cov_type: str = "nonrobust", hac_lags=None):
-    _one_asset(asset, "FM_REGRESS")
+    one_asset(asset, "FM_REGRESS")
     p = pair(asset, factors)
     stats = core.regression_statistics(p.asset, p.factors, cov_type, hac_lags, p.asset_names[0], p.factor_names)
-    columns = ("coef", "std_err", "t", "p_value", "ci_low", "ci_high")
-    rows = len(stats.names) + 1 + len(stats.SUMMARY)
-    table = np.full((rows + 1, len(columns) + 1), None, dtype=object)
-    table[: len(stats.names) + 1] = labelled(
-        "", columns, stats.names,
+    coefficients = labelled(
+        "", ("coef", "std_err", "t", "p_value", "ci_low", "ci_high"), stats.names,
         np.column_stack([stats.coef, stats.std_err, stats.t, stats.p_value, stats.ci_low, stats.ci_high]),
     )
-    for i, name in enumerate(stats.SUMMARY):
-        table[len(stats.names) + 2 + i, 0] = name
-        table[len(stats.names) + 2 + i, 1] = float(getattr(stats, name))
-    return table
+    return stacked(coefficients, label_values((name, float(getattr(stats, name))) for name in stats.SUMMARY))
 
 
 def fm_resid(asset: Table, factors: Table):
     fitted, p = fit(asset, factors)
-    return _per_input_row(fitted.resid, p.rows, asset.n_rows)
+    return per_input_row(fitted.resid, p.rows, asset.n_rows)
 
 
 def fm_tracking(asset: Table, factors: Table):
     fitted, p = fit(asset, factors)
-    return _per_input_row(fitted.tracking, p.rows, asset.n_rows)
+    return per_input_row(fitted.tracking, p.rows, asset.n_rows)
 
 
 def fm_hedged(asset: Table, factors: Table):
     fitted, p = fit(asset, factors)
-    return _per_input_row(fitted.hedged, p.rows, asset.n_rows)
+    return per_input_row(fitted.hedged, p.rows, asset.n_rows)
 
 
 def fm_hedge(position: float, asset: Table, factors: Table, target_share: float = 0.0):
-    _one_asset(asset, "FM_HEDGE")
+    one_asset(asset, "FM_HEDGE")
     fitted, _ = fit(asset, factors)
     hedge = core.hedge_to_target(position, fitted.betas[0], fitted.factor_cov_of(0), fitted.idio_var[0], target_share)
     return hedge[None, :]
@@ -218,7 +229,7 @@ def fm_paramcount(n_assets: float, n_factors: float = 1.0):
     return table
 
 
-def _with_index(table: Table, values: np.ndarray, dates) -> np.ndarray:
+def with_index(table: Table, values: np.ndarray, dates) -> np.ndarray:
     """Values with the input's date column and header put back (dates as serial numbers)."""
     body = values
     if dates is not None:
@@ -243,16 +254,16 @@ def fm_excess(returns: Table, rf):
         if returns.dates is not None and rf.dates is not None:
             rows, rf_rows = match_dates(returns, rf, "returns", "rf")
             excess = core.excess_returns(returns.values[rows], rf.values[rf_rows])
-            return _with_index(returns, excess, returns.dates[rows])
+            return with_index(returns, excess, returns.dates[rows])
         rate = rf.values
     else:
         rate = rf
-    return _with_index(returns, core.excess_returns(returns.values, rate), returns.dates)
+    return with_index(returns, core.excess_returns(returns.values, rate), returns.dates)
 
 
 def fm_returns(prices: Table):
     values = core.simple_returns(prices.values)
-    return _with_index(prices, values, None if prices.dates is None else prices.dates[1:])
+    return with_index(prices, values, None if prices.dates is None else prices.dates[1:])
 
 
 def fm_sharpe(returns: Table, periods_per_year=None):
@@ -265,7 +276,7 @@ def fm_annualize(value: np.ndarray, kind: str, periods_per_year: float):
 
 
 def fm_pnl(position: float, asset: Table, factors: Table, horizon_periods: float = 1.0):
-    _one_asset(asset, "FM_PNL")
+    one_asset(asset, "FM_PNL")
     fitted, _ = fit(asset, factors)
     expected, alpha_only = core.expected_pnl(
         position, fitted.alpha[0], fitted.betas[0], fitted.factor_mean_of(0), horizon_periods)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import core
 from ..core.errors import InvalidArgument
-from .functions import _one_asset, _per_input_row, _with_index, check_decimal_returns, fit, labelled, pair
+from .functions import check_decimal_returns, fit, label_values, labelled, one_asset, pair, per_input_row, stacked, with_index
 from .values import Table
 
 PCA_OUTPUTS = ("loadings", "factors", "explained")
@@ -29,15 +29,9 @@ def fm_famamacbeth(returns: Table, factors: Table, cov_type: str = "unadjusted")
     res = core.fama_macbeth(p.asset, p.factors, cov_type, p.asset_names, p.factor_names)
     values = np.column_stack([res.premia, res.std_err, res.t, res.p_value,
                               res.shanken_se, res.shanken_t, res.shanken_p])
-    head = labelled("", FM_COLUMNS, res.names, values)
-    table = np.full((head.shape[0] + 1 + len(FM_SUMMARY), head.shape[1]), None, dtype=object)
-    table[: head.shape[0]] = head
     summary = (res.mean_r2, float(res.n_periods), float(res.n_assets),
                None if res.hac_lags is None else float(res.hac_lags))
-    for i, (name, value) in enumerate(zip(FM_SUMMARY, summary)):
-        table[head.shape[0] + 1 + i, 0] = name
-        table[head.shape[0] + 1 + i, 1] = value
-    return table
+    return stacked(labelled("", FM_COLUMNS, res.names, values), label_values(zip(FM_SUMMARY, summary)))
 
 
 def fm_grs(returns: Table, factors: Table):
@@ -58,14 +52,14 @@ def fm_pca(returns: Table, k: float, output: str = "loadings"):
     if key == "explained":
         return pcs.explained[None, :]
     named = Table(pcs.factors, pcs.names if returns.names is not None else None, returns.dates, returns.date_label)
-    return _with_index(named, pcs.factors, returns.dates)
+    return with_index(named, pcs.factors, returns.dates)
 
 
 def _time_varying(asset: Table, factors: Table, function: str, estimate):
-    _one_asset(asset, function)
+    one_asset(asset, function)
     _, p = fit(asset, factors)  # the full-sample fit checks units, constant and collinear factors, enough rows
     result = estimate(p.asset, p.factors)
-    return _per_input_row(result.betas, p.rows, asset.n_rows)
+    return per_input_row(result.betas, p.rows, asset.n_rows)
 
 
 def fm_rolling_beta(asset: Table, factors: Table, window: float):
@@ -83,20 +77,15 @@ def fm_adjbeta(beta: np.ndarray, weight: float = core.BLUME_WEIGHT):
 def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
     fitted, p = fit(returns, factors, argument="returns")
     res = core.risk_contributions(weights, fitted.betas, fitted.factor_cov, fitted.idio_var)
-    n_sources = len(p.factor_names) + 3
-    width = len(ASSET_COLUMNS) + 1
-    table = np.full((1 + n_sources + 1 + 1 + fitted.n_assets, width), None, dtype=object)
     sources = labelled(
         "source", RISK_COLUMNS, p.factor_names + ("systematic", "specific", "total"),
         np.vstack([
             np.column_stack([res.factor_var_contrib, res.factor_vol_contrib, res.factor_pct]),
-            [res.systematic_var, res.systematic_var / res.total_vol, res.systematic_var / res.total_var],
+            [res.systematic_var, res.systematic_vol_contrib, res.systematic_pct],
             [res.specific_var, res.specific_vol_contrib, res.specific_pct],
             [res.total_var, res.total_vol, 1.0],
         ]),
     )
-    table[: sources.shape[0], : sources.shape[1]] = sources
     assets = labelled("asset", ASSET_COLUMNS, p.asset_names,
                       np.column_stack([res.weights, res.mcr, res.asset_vol_contrib, res.asset_pct]))
-    table[sources.shape[0] + 1:] = assets
-    return table
+    return stacked(sources, assets)
