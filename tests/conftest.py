@@ -1,4 +1,10 @@
-"""Shared fixtures: the real market data in ../shared/data, loaded once per session."""
+"""Shared fixtures: the real market data in tests/data, loaded once per session.
+
+tests/data holds byte-for-byte copies of ../shared/data (sources and licences
+in tests/data/README.md), so a clone of the repository alone runs the suite;
+tests/test_data_copies.py checks the copies against ../shared/data when it is
+beside the checkout.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,13 @@ import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("XL_FACTOR_SHARED_DATA", REPO.parent / "shared" / "data"))
+#: The real data the tests read: the copies in tests/data.
+DATA = REPO / "tests" / "data"
+#: The old name of DATA, still imported by some tests; it is tests/data, not ../shared/data.
+SHARED_DATA = DATA
+#: The source of the copies in DATA, when the project's shared folder is beside the checkout
+#: (``XL_FACTOR_SHARED_DATA`` names another place).
+SHARED_SOURCE = Path(os.environ.get("XL_FACTOR_SHARED_DATA", REPO.parent / "shared" / "data"))
 INDUSTRIES = ["NoDur", "Durbl", "Manuf", "Enrgy", "Chems", "BusEq", "Telcm", "Utils", "Shops", "Hlth", "Money", "Other"]
 FF3 = ["MktRF", "SMB", "HML"]
 
@@ -19,9 +31,9 @@ RTOL = 1e-10
 
 
 def _csv(name: str) -> pd.DataFrame:
-    path = SHARED_DATA / name
+    path = DATA / name
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the tests read the real data in ../shared/data")
+        raise FileNotFoundError(f"{path} is missing: the tests read the real data in tests/data (see its README.md)")
     return pd.read_csv(path, index_col=0)
 
 
