@@ -1,6 +1,6 @@
 """Benchmark: a workbook of FM_* functions recalculated in LibreOffice, against native functions and the core.
 
-2,520 daily returns of the 20 S&P 500 stocks in ../shared/data on the index
+2,520 daily returns of the 20 S&P 500 stocks in tests/data on the index
 return. The same numbers (betas, alphas, total / factor / idiosyncratic
 variances and the 20 x 20 covariance) are computed three ways, in one run:
 
@@ -34,7 +34,8 @@ from xl_factor.core import factor_covariance, fit_factor_model
 from xl_factor.libreoffice import install
 from xl_factor.libreoffice.recalc import recalculate
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+#: The real data, copied from ../shared/data into the repository (tests/data/README.md).
+SHARED = Path(__file__).resolve().parents[1] / "tests" / "data"
 T, N = 2520, 20
 
 
