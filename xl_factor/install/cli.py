@@ -50,9 +50,7 @@ def default_target(ctx: Context) -> str:
         return "excel"
     if not ctx.probe:
         return "libreoffice"
-    from ..libreoffice.office import libreoffice_available
-
-    return "libreoffice" if libreoffice_available() else "lite"
+    return "libreoffice" if libreoffice.probe()[0] else "lite"
 
 
 def make_context(args, **overrides) -> Context:

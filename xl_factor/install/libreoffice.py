@@ -18,13 +18,14 @@ extension, and ``unopkg list`` proves the profile registration.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from . import tree
 from .plan import Context, Plan, Step, StepError, platform_name
 from .state import missing_dirs, remove_empty_dirs
 
@@ -62,15 +63,23 @@ def _soffice_arg(folder: Path) -> str:
     return "-env:UNO_SHARED_PACKAGES_CACHE=" + (folder.as_uri() if folder.is_absolute() else f"file://{folder}")
 
 
-def _uno_python_version() -> str | None:
-    from ..libreoffice.office import find_uno_python
+def probe() -> tuple[bool, str | None]:
+    """(LibreOffice with Python UNO is installed, the minor version of its Python or None).
 
-    python = find_uno_python()
-    if python is None:
-        return None
-    done = subprocess.run([str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                          capture_output=True, text=True, timeout=60)
-    return done.stdout.strip() or None
+    Finding that Python starts it (``import uno``), and LibreOffice's start
+    creates ``~/.config``: so it runs with a throwaway ``HOME``, and a dry run
+    leaves the home folder as it was.
+    """
+    from ..libreoffice import office
+    from ..libreoffice.install import scratch_home
+
+    with scratch_home():
+        if not office.libreoffice_available():
+            return False, None
+        version = "import sys; print('%d.%d' % sys.version_info[:2])"
+        done = subprocess.run([str(office.find_uno_python()), "-c", version], capture_output=True, text=True,
+                              timeout=60)
+    return True, done.stdout.strip() or None
 
 
 def _marker(folder: Path) -> dict | None:
@@ -106,12 +115,10 @@ def plan_install(ctx: Context) -> Plan:
         plan.blockers.append("as root unopkg refuses a per-user install; use --shared (every user) or --lo-dir DIR")
     installed_now = None
     if ctx.probe:
-        from ..libreoffice import office
-
-        if not office.libreoffice_available():
+        available, lo_python = probe()
+        if not available:
             plan.blockers.append(f"LibreOffice with Python UNO is not installed; on Debian/Ubuntu: {APT}")
         else:
-            lo_python = _uno_python_version()
             if lo_python and lo_python != here:
                 plan.blockers.append(f"LibreOffice's Python is {lo_python} but this installer runs Python {here}: "
                                      f"the add-in loads xl_factor, numpy and pandas from this Python's folders; run "
@@ -165,19 +172,35 @@ def _install(ctx: Context, mode: str, folder: Path | None) -> str:
     state = ctx.state()
     section = state.section(TARGET)
     try:
-        installed = _is_installed(mode, folder)
-        if installed and not ctx.force:
-            marker = _marker(folder) if folder else None
-            if folder is None or (marker and marker.get("sys_path") == python_paths()["sys_path"]):
-                return f"already installed in {folder or WHERE[mode]}: kept (--force reinstalls)"
-        if not section:
-            section.update(mode=mode, folder=str(folder) if folder else None, installed_by_us=not installed,
-                           created_dirs=[str(d) for d in missing_dirs(folder)] if folder else [])
-            state.save()
-        install.install(mode, folder)
+        with _recording(section, folder, state):  # from the start: unopkg list, too, writes into the folder
+            installed = _is_installed(mode, folder)
+            if installed and not ctx.force:
+                marker = _marker(folder) if folder else None
+                if folder is None or (marker and marker.get("sys_path") == python_paths()["sys_path"]):
+                    return f"already installed in {folder or WHERE[mode]}: kept (--force reinstalls)"
+            if not section:
+                section.update(mode=mode, folder=str(folder) if folder else None, installed_by_us=not installed,
+                               created_dirs=[str(d) for d in missing_dirs(folder)] if folder else [], added=[])
+                state.save()
+            install.install(mode, folder)
     except install.InstallError as error:
         raise StepError(str(error), "fix the cause above and run this command again") from None
     return f"installed org.xlfactor.calc.addin into {folder or WHERE[mode]}"
+
+
+@contextlib.contextmanager
+def _recording(section: dict, folder: Path | None, state):
+    """What appears in a private ``folder`` meanwhile goes into ``section["added"]``, also when unopkg fails.
+
+    Only for a section the installer keeps (an add-in installed by hand and kept is not recorded).
+    """
+    before = tree.listing(folder) if folder is not None else set()
+    try:
+        yield
+    finally:
+        if folder is not None and section:
+            section["added"] = tree.added(before, tree.listing(folder), section.get("added", []))
+            state.save()
 
 
 def _check(mode: str, folder: Path | None) -> str:
@@ -199,6 +222,14 @@ def _check(mode: str, folder: Path | None) -> str:
                         "xl_factor.libreoffice.install --check reproduces it") from None
 
 
+def _remove_added(section: dict, folder: Path) -> str:
+    count, kept = tree.remove_added(folder, section.get("added", []))
+    removed = remove_empty_dirs(section.get("created_dirs", []))
+    kept_note = f"; kept {', '.join(kept)} (files of yours are in it)" if kept else ""
+    return (f"removed the {count} file(s) the installer added to {folder}" + kept_note
+            + (f"; removed the folders it created: {', '.join(removed)}" if removed else ""))
+
+
 def plan_uninstall(ctx: Context) -> Plan:
     plan = Plan(TARGET, "LibreOffice Calc add-in: remove what the installer added", uninstall=True)
     state = ctx.state()
@@ -208,7 +239,8 @@ def plan_uninstall(ctx: Context) -> Plan:
                            "LibreOffice's shared extensions or a private folder); left in place if it was there "
                            "before", [f"{_profile(ctx)} (your profile)"]
                            + ([] if ctx.platform == "win32" else [f"{private} (as root)"])),
-                      Step("remove the private extension folder, if the installer created it", [str(private)]),
+                      Step("remove the files the installer added to a private extension folder, then the folders "
+                           "it created, once empty; files of yours stay", [str(private)]),
                       Step("forget the install: the state file", [str(state.path)])]
         return plan
     section = state.data["targets"].get(TARGET)
@@ -227,19 +259,17 @@ def plan_uninstall(ctx: Context) -> Plan:
             from ..libreoffice import install
 
             try:
-                removed = install.uninstall(mode, folder)
+                with _recording(section, folder, state):
+                    removed = install.uninstall(mode, folder)
             except install.InstallError as error:
                 raise StepError(str(error), "fix the cause above and run this command again") from None
             return f"removed the add-in from {folder or WHERE[mode]}" if removed else "the add-in was not installed"
         plan.steps.append(Step(f"unopkg remove org.xlfactor.calc.addin from {folder or WHERE[mode]}",
                                [str(folder) if folder else WHERE[mode]], "", remove))
-        if folder is not None and section.get("created_dirs"):
-            def remove_folder():
-                shutil.rmtree(folder, ignore_errors=True)
-                removed = remove_empty_dirs(section["created_dirs"][1:])
-                return f"removed {folder}" + (f" and empty {', '.join(removed)}" if removed else "")
-            plan.steps.append(Step(f"remove {folder} (the installer created it; unopkg leaves files in it)",
-                                   [str(folder)], "", remove_folder))
+        if folder is not None:
+            plan.steps.append(Step(f"remove the files the installer added to {folder} (unopkg leaves the unpacked "
+                                   f"extension there), then the folders it created, once empty; files of yours stay",
+                                   [str(folder)], "", lambda: _remove_added(section, folder)))
     else:
         plan.notes.append("the add-in was installed before the installer ran: left in place (python -m "
                           "xl_factor.libreoffice.install --uninstall removes it)")

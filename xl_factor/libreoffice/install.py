@@ -18,6 +18,13 @@ Three targets:
     ``unopkg add --shared -f``: LibreOffice's shared extensions, for every
     user; needs root.
 
+LibreOffice writes into the home folder whenever one of its programs starts
+(``~/.config``, ``~/.cache/dconf/user``), even with a throwaway profile. So
+``unopkg``, the ``import uno`` probe and the check's headless LibreOffice run
+with a throwaway ``HOME`` (:func:`scratch_home`, :func:`scratch_env`); a
+profile install keeps the real ``HOME``, whose profile it is meant to change,
+and sends only the caches to the throwaway folder.
+
 Every target is idempotent (``-f`` replaces an installed copy). The extension
 is built at install time with the paths of the Python that runs the install
 (see :mod:`.build`), so LibreOffice's Python finds xl_factor and numpy
@@ -29,6 +36,7 @@ without ``PYTHONPATH``; its minor version must match LibreOffice's Python.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -68,6 +76,40 @@ def is_private_install(extension_dir: str | Path) -> bool:
     return (Path(extension_dir) / MARKER).is_file()
 
 
+def scratch_env(folder: str | Path, keep_home: bool = False) -> dict[str, str]:
+    """Environment variables that send what a starting LibreOffice writes into the user's home to ``folder``.
+
+    ``keep_home`` keeps ``HOME`` and ``XDG_CONFIG_HOME`` (where the user's
+    profile lives) and redirects only the caches (dconf's ``user`` file).
+    """
+    folder = Path(folder)
+    env = {"XDG_CACHE_HOME": str(folder / ".cache"), "XDG_RUNTIME_DIR": str(folder / "run")}
+    if not keep_home:
+        env.update(HOME=str(folder), XDG_CONFIG_HOME=str(folder / ".config"))
+    return env
+
+
+@contextlib.contextmanager
+def scratch_home(keep_home: bool = False):
+    """Inside: ``os.environ`` points at a temporary home (see :func:`scratch_env`); after: restored, folder removed.
+
+    For the code that starts LibreOffice's programs with the process
+    environment (``find_uno_python``, the headless recalculation).
+    """
+    with tempfile.TemporaryDirectory(prefix="xl_factor_home_", ignore_cleanup_errors=True) as folder:
+        overrides = scratch_env(folder, keep_home)
+        saved = {name: os.environ.get(name) for name in overrides}
+        os.environ.update(overrides)
+        try:
+            yield Path(folder)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
 def _unopkg(command: list[str], target: str, extension_dir: Path | None) -> subprocess.CompletedProcess:
     unopkg = find_unopkg()
     if unopkg is None:
@@ -76,10 +118,10 @@ def _unopkg(command: list[str], target: str, extension_dir: Path | None) -> subp
     if target == "profile" and hasattr(os, "geteuid") and os.geteuid() == 0:
         raise InstallError("unopkg refuses to install into a profile as root; use the private (default) or "
                            "--system target")
-    with tempfile.TemporaryDirectory(prefix="xl_factor_unopkg_") as profile:
+    with scratch_home(keep_home=target == "profile") as scratch:
         args = [str(unopkg), *command]
         if target != "profile":
-            args += ["--shared", "-env:UserInstallation=" + Path(profile).as_uri()]
+            args += ["--shared", "-env:UserInstallation=" + (scratch / "profile").as_uri()]
         if target == "private":
             args.append(cache_argument(extension_dir))
         try:
@@ -147,7 +189,7 @@ def check(extension_dir: str | Path | None = None, timeout: float = 120.0) -> fl
         sheet.append([float(y), *map(float, f)])
     sheet["E1"] = ArrayFormula("E1:F1", "=FM_BETA(A1:A120,B1:C120)")
     expected = np.linalg.lstsq(np.column_stack([np.ones(120), factors]), asset, rcond=None)[0][1:]
-    with tempfile.TemporaryDirectory(prefix="xl_factor_check_") as tmp:
+    with tempfile.TemporaryDirectory(prefix="xl_factor_check_") as tmp, scratch_home():
         path = Path(tmp) / "check.xlsx"
         workbook.save(path)
         values = recalculate(path, timeout=timeout, extension_dir=extension_dir)
