@@ -22,7 +22,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_install_addin import REPO, require_libreoffice
+from test_install_addin import REPO, FakeWindows, require_libreoffice, run
+
+from xl_factor.install import lite, xlwings_conf
 
 
 def files_under(root: Path) -> dict[str, bytes | str | None]:
@@ -77,3 +79,47 @@ def test_libreoffice_install_and_uninstall_leave_home_alone_and_remove_exactly_w
                                    "notes.txt": b"the user's, there before\n", "uno_packages": None,
                                    "uno_packages/mine.txt": b"in a folder the installer created\n"}
     assert files_under(home) == {} and not state.exists()
+
+
+# ---------------------------------------------------------------- symlinks come back as symlinks
+
+
+def test_a_symlinked_xlwings_conf_and_addin_come_back_as_the_same_symlinks(tmp_path):
+    win = FakeWindows(tmp_path)
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "xlwings.conf").write_bytes(b'"UDF MODULES","my_udfs"\r\n')
+    (dotfiles / "xlwings.xlam").write_bytes(b"PK the user's own add-in")
+    win.conf.parent.mkdir(parents=True)
+    win.conf.symlink_to(Path("..", "..", "..", "dotfiles", "xlwings.conf"))  # a relative link, kept as written
+    win.addin.parent.mkdir(parents=True)
+    win.addin.symlink_to(dotfiles / "xlwings.xlam")
+    original = files_under(tmp_path)
+
+    code, text = run(["--target", "excel"], **win.overrides())
+    assert code == 0, text
+    assert not win.conf.is_symlink() and not win.addin.is_symlink()  # never written through the links
+    assert xlwings_conf.get(win.conf.read_bytes(), "UDF MODULES") == "my_udfs;xl_factor.udfs"
+    assert b"+xlwings_udfs(" in win.addin.read_bytes()
+    assert files_under(dotfiles) == {k[len("dotfiles/"):]: v for k, v in original.items()
+                                     if k.startswith("dotfiles/")}
+
+    code, text = run(["--uninstall"], **win.overrides())
+    assert code == 0, text
+    assert files_under(tmp_path) == original  # both links as they were, pointing where they pointed
+
+
+def test_a_symlinked_lite_main_py_comes_back_as_the_same_symlink(tmp_path):
+    folder, mine = tmp_path / "lite", tmp_path / "my_code.py"
+    folder.mkdir()
+    mine.write_text("# the user's own Lite code\n")
+    (folder / "main.py").symlink_to("../my_code.py")
+    original = files_under(tmp_path)
+    overrides = dict(state_dir=tmp_path / "state", cwd=tmp_path)
+    code, text = run(["--target", "lite", "--lite-dir", str(folder), "--force"], **overrides)
+    assert code == 0, text
+    assert (folder / "main.py").read_text() == lite.render_main() and not (folder / "main.py").is_symlink()
+    assert mine.read_text() == "# the user's own Lite code\n"
+    code, text = run(["--uninstall", "--target", "lite"], **overrides)
+    assert code == 0, text
+    assert files_under(tmp_path) == original

@@ -285,7 +285,7 @@ class _Install:
         if addin.is_file() and not self.ctx.force:
             return f"{addin} is there: kept" + ("" if record["installed_by_us"] else " (it was there before)")
         if addin.is_file() and not record["installed_by_us"]:
-            self.state.before_change(TARGET, "xlwings.xlam", addin)
+            self.state.before_change(TARGET, "xlwings.xlam", addin, detach=True)
         done = self.ctx.run([self.python, "-m", "xlwings.cli", "addin", "install"])
         # xlwings prints its errors and still exits 0: the file is the proof.
         if done.returncode != 0 or not addin.is_file():
@@ -303,7 +303,7 @@ class _Install:
                 and record.get("modules") == modules and record.get("xl_factor") == __version__):
             return f"the FM_* functions of xl_factor {__version__} are in {addin} already: nothing to do"
         if not record["installed_by_us"]:
-            self.state.before_change(TARGET, "xlwings.xlam", addin)
+            self.state.before_change(TARGET, "xlwings.xlam", addin, detach=True)
         done = self.ctx.run([self.python, "-m", "xl_factor.install.excel_com", "import-udfs", str(addin), modules])
         if done.returncode == 3:
             raise StepError("Excel does not allow access to the VBA project, which the import needs",
@@ -378,7 +378,7 @@ def plan_uninstall(ctx: Context) -> Plan:
             addin_record = files["xlwings.xlam"]
 
             def restore_addin():
-                if file_sha256(path) not in (addin.get("imported_sha256"), None):
+                if file_sha256(path) not in (addin.get("imported_sha256"), addin_record.get("written_sha256"), None):
                     return (f"{path} changed since the import: left as it is; its backup stays at "
                             f"{state.backup_path(addin_record)}")
                 return state.restore(addin_record)

@@ -9,6 +9,9 @@ installer changes gets a record before its first change:
     whether it was there before the installer first touched it;
 ``backup``
     the name of the byte-for-byte copy taken then (in ``backups/``), if it existed;
+``link``
+    for a symlink, what it pointed to (its text, as ``os.readlink`` gives it): the link
+    itself is the backup, no bytes are copied;
 ``written_sha256``
     the hash of what the installer last wrote into it;
 ``created_dirs``
@@ -20,6 +23,12 @@ since is left to the target's own undo (for xlwings.conf: removing only the
 entries it added). The backups of a first run are never replaced by later
 runs, so the state before the first install is what comes back.
 
+The installer never writes through a symlink: :meth:`State.write` replaces
+the link by a file, leaving what it pointed to untouched, and
+:meth:`State.restore` puts the same link back. Before another program
+writes into a linked file (``detach``), the link is replaced by a copy of
+what it points to.
+
 In a dry run nothing is written: :class:`State` keeps its changes in memory.
 """
 
@@ -27,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path, PurePath
 
@@ -101,27 +111,48 @@ class State:
 
     # ------------------------------------------------------------ files
 
-    def before_change(self, target: str, key: str, path: Path) -> dict:
-        """Record ``path`` and back it up, once, before its first change; returns its record."""
+    def before_change(self, target: str, key: str, path: Path, detach: bool = False) -> dict:
+        """Record ``path`` and back it up, once, before its first change; returns its record.
+
+        ``detach``: a symlink is replaced by a copy of what it points to (recorded as written by the
+        installer), so that a program writing into ``path`` cannot change the link's target.
+        """
         files = self.section(target).setdefault("files", {})
-        if key in files:
-            return files[key]
         path = Path(path)
-        record = {"path": str(path), "existed": path.exists(), "backup": None, "written_sha256": None,
-                  "created_dirs": [str(d) for d in missing_dirs(path.parent)]}
-        if record["existed"] and not self.dry_run:
-            self._ensure_dir()
-            backup = self.dir / "backups" / target / key
-            backup.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, backup)
-            if file_sha256(backup) != file_sha256(path):
-                raise OSError(f"the backup of {path} differs from it")
-            record["backup"] = str(backup.relative_to(self.dir))
-        elif record["existed"]:
-            record["backup"] = f"backups/{target}/{key}"
-        files[key] = record
-        self.save()
+        if key in files:
+            record = files[key]
+        else:
+            link = os.readlink(path) if path.is_symlink() else None
+            record = {"path": str(path), "existed": link is not None or path.exists(), "backup": None,
+                      "link": link, "written_sha256": None,
+                      "created_dirs": [str(d) for d in missing_dirs(path.parent)]}
+            if record["existed"] and link is None:
+                record["backup"] = f"backups/{target}/{key}"
+                if not self.dry_run:
+                    self._back_up(path, self.dir / record["backup"])
+            files[key] = record
+            self.save()
+        if detach and path.is_symlink() and path.exists() and not self.dry_run:
+            data = path.read_bytes()
+            self._replace(path, data)
+            record["written_sha256"] = sha256(data)
+            self.save()
         return record
+
+    def _back_up(self, path: Path, backup: Path) -> None:
+        self._ensure_dir()
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, backup)
+        if file_sha256(backup) != file_sha256(path):
+            raise OSError(f"the backup of {path} differs from it")
+
+    @staticmethod
+    def _replace(path: Path, data: bytes) -> None:
+        """Put ``data`` at ``path`` in one rename (a symlink there is replaced, not written through)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".xl_factor.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
 
     def backup_path(self, record: dict) -> Path | None:
         return None if record.get("backup") is None else self.dir / record["backup"]
@@ -133,10 +164,7 @@ class State:
         if file_sha256(path) == sha256(data):
             return False
         if not self.dry_run:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".xl_factor.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+            self._replace(path, data)
         record["written_sha256"] = sha256(data)
         self.save()
         return True
@@ -148,6 +176,13 @@ class State:
     def restore(self, record: dict) -> str:
         """Put the file back as it was before the first change (byte for byte); returns what happened."""
         path = Path(record["path"])
+        if record.get("link") is not None:
+            if not self.dry_run:
+                tmp = path.with_name(path.name + ".xl_factor.tmp")
+                tmp.unlink(missing_ok=True)
+                os.symlink(record["link"], tmp)
+                tmp.replace(path)
+            return f"restored {path} as the symlink to {record['link']} it was"
         if record["existed"]:
             backup = self.backup_path(record)
             if not self.dry_run:
