@@ -1,18 +1,119 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh Debian/Ubuntu machine:
-# the package with its test extra into the current Python, and, when run as
-# root (CI), LibreOffice for the tests that recalculate workbooks.
+# Sets up the checkout's virtual environment .venv and installs xl_factor into it.
+#
+#   bash scripts/setup.sh           # .venv with xl_factor (then: .venv/bin/xl-factor demo)
+#   bash scripts/setup.sh --test    # and the test extra; as root with apt-get, LibreOffice
+#                                   # for the workbook tests (then: .venv/bin/python -m pytest)
+#
+# Works on a plain Debian 12 / Ubuntu 24.04 system Python, which refuses
+# `pip install` outside a virtual environment: everything goes into .venv
+# (made if missing, reused otherwise). Python 3.11 or later is supported
+# (Debian 12 has 3.11, Ubuntu 24.04 has 3.12). PYTHON=/path/to/python3 picks
+# another interpreter than the first python3 on PATH.
+#
+# LibreOffice's Python bridge (python3-uno) belongs to the system python3;
+# the tests start that interpreter for `uno` (xl_factor/libreoffice/office.py),
+# so .venv needs no access to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+say() { printf 'setup.sh: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
 
-# LibreOffice (Calc without a GUI, its Python bridge and script provider) and
-# the SDK's unoidl-write, which recompiles the add-in's type library; skipped
-# when both are already there.
+test_extra=0
+for arg in "$@"; do
+    case "$arg" in
+        --test) test_extra=1 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$arg' (usage: bash scripts/setup.sh [--test])" ;;
+    esac
+done
+
+VENV=.venv
+MIN_VERSION=3.11
+can_apt() { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; }
+apt_updated=0
+apt_install() {
+    if [ "$apt_updated" -eq 0 ]; then
+        apt-get update -qq
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
+# Exit 0 when the interpreter $1 is Python $MIN_VERSION or later.
+new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+minor_of() { "$1" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'; }
+
+# ---------------------------------------------------------------- the interpreter
+PY="${PYTHON:-python3}"
+if ! command -v "$PY" >/dev/null; then
+    if [ -z "${PYTHON:-}" ] && can_apt; then
+        say "no python3 on PATH: installing python3 and python3-venv"
+        apt_install python3 python3-venv
+    fi
+    command -v "$PY" >/dev/null || die "no $PY found: install Python $MIN_VERSION or later (Debian/Ubuntu: apt-get install python3 python3-venv)"
+fi
+new_enough "$PY" || die "$PY is Python $(minor_of "$PY" 2>/dev/null || echo '?'); xl_factor needs Python $MIN_VERSION or later (3.11, 3.12, 3.13): set PYTHON=/path/to/python3.11+"
+
+# ---------------------------------------------------------------- the virtual environment
+make_venv() {
+    local log
+    if log=$("$PY" -m venv "$VENV" 2>&1); then
+        return 0
+    fi
+    rm -rf "$VENV"  # it did not exist before this attempt: leave nothing half made
+    case "$log" in
+        *ensurepip*|*"No module named venv"*)
+            local minor
+            minor=$(minor_of "$PY")
+            if can_apt; then
+                say "$PY cannot make a virtual environment (no ensurepip): installing python3-venv python$minor-venv"
+                apt_install python3-venv "python$minor-venv" || true
+                if log=$("$PY" -m venv "$VENV" 2>&1); then
+                    return 0
+                fi
+                rm -rf "$VENV"
+            fi
+            die "$PY cannot make a virtual environment: install python$minor-venv (sudo apt-get install python3-venv python$minor-venv) and run this again"
+            ;;
+    esac
+    printf '%s\n' "$log" >&2
+    die "'$PY -m venv $VENV' failed (output above)"
+}
+
+if [ -e "$VENV" ]; then
+    [ -x "$VENV/bin/python" ] || die "$PWD/$VENV exists but is not a virtual environment with bin/python: move it away and run this again"
+    new_enough "$VENV/bin/python" || die "$PWD/$VENV is Python $(minor_of "$VENV/bin/python" 2>/dev/null || echo '?'), older than $MIN_VERSION: remove it (rm -rf $VENV) and run this again"
+    if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+        say "$VENV has no pip: adding it with ensurepip"
+        "$VENV/bin/python" -m ensurepip --upgrade --default-pip >/dev/null 2>&1 \
+            || die "$PWD/$VENV has no pip and ensurepip cannot add it: remove it (rm -rf $VENV) and run this again"
+    fi
+    say "reusing $PWD/$VENV ($("$VENV/bin/python" --version 2>&1))"
+else
+    say "making $PWD/$VENV with $(command -v "$PY") ($("$PY" --version 2>&1))"
+    make_venv
+fi
+
+# ---------------------------------------------------------------- xl_factor into it
+target="."
+[ "$test_extra" -eq 1 ] && target=".[test]"
+say "pip install -e \"$target\" into $VENV"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target"
+
+# ---------------------------------------------------------------- LibreOffice, for the tests
+# Calc without a GUI, its Python bridge and script provider, and the SDK's
+# unoidl-write, which recompiles the add-in's type library; skipped when both
+# are already there. Without root or apt-get the LibreOffice tests skip (fail
+# when CI is set).
 has_unoidl_write() { command -v unoidl-write >/dev/null || [ -x /usr/lib/libreoffice/sdk/bin/unoidl-write ]; }
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null && ! { command -v soffice >/dev/null && has_unoidl_write; }; then
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libreoffice-calc-nogui python3-uno libreoffice-script-provider-python libreoffice-dev
+if [ "$test_extra" -eq 1 ] && can_apt && ! { command -v soffice >/dev/null && has_unoidl_write; }; then
+    say "installing LibreOffice (Calc without a GUI, python3-uno, the SDK) with apt-get"
+    apt_install libreoffice-calc-nogui python3-uno libreoffice-script-provider-python libreoffice-dev
+fi
+
+if [ "$test_extra" -eq 1 ]; then
+    say "ready: .venv/bin/python -m pytest"
+else
+    say "ready: .venv/bin/xl-factor demo (or '. .venv/bin/activate' first, then xl-factor ...)"
 fi
