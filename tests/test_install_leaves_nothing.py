@@ -22,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_install_addin import REPO, FakeWindows, require_libreoffice, run
 
 from xl_factor.install import lite, xlwings_conf
@@ -123,3 +124,71 @@ def test_a_symlinked_lite_main_py_comes_back_as_the_same_symlink(tmp_path):
     code, text = run(["--uninstall", "--target", "lite"], **overrides)
     assert code == 0, text
     assert files_under(tmp_path) == original
+
+
+# ---------------------------------------------------------------- a damaged state file
+
+
+def _damage(state: Path, how: str) -> None:
+    path = state / "state.json"
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    elif how == "not json":
+        path.write_bytes(b"\xff\xfe garbage")
+    else:
+        path.write_text('["a list, not the installer\'s"]')
+
+
+@pytest.mark.parametrize("how", ["truncated", "not json", "wrong shape"])
+def test_a_damaged_state_file_is_one_line_with_what_to_do_and_force_cleans_up(tmp_path, how):
+    folder, state = tmp_path / "lite", tmp_path / "state"
+    folder.mkdir()
+    (folder / "main.py").write_text("# the user's own Lite code\n")
+    overrides = dict(state_dir=state, cwd=tmp_path)
+    lite_args = ["--target", "lite", "--lite-dir", str(folder)]
+    assert run(lite_args + ["--force"], **overrides)[0] == 0  # main.py backed up, then replaced
+    _damage(state, how)
+    damaged = (state / "state.json").read_bytes()
+
+    for argv in (lite_args, lite_args + ["--dry-run"], ["--uninstall"], ["--uninstall", "--target", "lite"]):
+        code, text = run(argv, raw=True, **overrides)
+        assert code == 1 and len(text.splitlines()) == 1, (argv, text)
+        assert text.startswith(f"error: the installer's state file {state / 'state.json'} is damaged (")
+        assert "--uninstall --force" in text and "Traceback" not in text
+    assert (state / "state.json").read_bytes() == damaged
+
+    code, text = run(["--uninstall", "--force", "--target", "lite", "--lite-dir", str(folder)], **overrides)
+    assert code == 0, text
+    assert files_under(folder) == {"main.py": b"# the user's own Lite code\n"}  # the installer's gone, the user's back
+    aside = [p.name for p in state.iterdir() if p.name.startswith("state.json.damaged-")]
+    assert len(aside) == 1 and (state / aside[0]).read_bytes() == damaged and (state / "backups").is_dir()
+    assert not (state / "state.json").exists()
+    assert run(lite_args, **overrides)[0] == 2  # a fresh start: the user's main.py is protected again
+
+
+def test_a_damaged_state_file_from_the_command_line_gives_no_traceback(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "state.json").write_text('{"format": 1, "targets": {"lite": {"files": ')
+    for args in (["--target", "lite", "--lite-dir", str(tmp_path / "lite")], ["--uninstall"]):
+        done = installer(args, tmp_path, XL_FACTOR_INSTALL_STATE=str(state))
+        assert done.returncode == 1 and done.stderr == "", done.stderr
+        assert len(done.stdout.splitlines()) == 1 and "is damaged" in done.stdout
+
+
+def test_uninstall_force_with_a_damaged_state_file_cleans_xlwings_conf_on_simulated_windows(tmp_path):
+    win = FakeWindows(tmp_path, importable=True)
+    win.conf.parent.mkdir(parents=True)
+    win.conf.write_bytes(b'"UDF MODULES","my_udfs"\r\n"SHOW CONSOLE","False"\r\n')
+    assert run(["--target", "excel"], **win.overrides())[0] == 0
+    state = win.overrides()["state_dir"]
+    _damage(state, "truncated")
+    code, text = run(["--uninstall"], **win.overrides())
+    assert code == 1 and "is damaged" in text
+    code, text = run(["--uninstall", "--force"], **win.overrides())
+    assert code == 0, text
+    conf = win.conf.read_bytes()
+    assert xlwings_conf.get(conf, "UDF MODULES") == "my_udfs" and b"SHOW CONSOLE" in conf
+    assert "INTERPRETER_WIN" in text and "addin remove" in text and "pip uninstall xl_factor" in text
+    assert not (state / "state.json").exists()
+

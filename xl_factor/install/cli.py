@@ -7,8 +7,9 @@ import sys
 from pathlib import Path, PureWindowsPath
 
 from .. import __version__
-from . import excel, libreoffice, lite
+from . import excel, libreoffice, lite, salvage
 from .plan import PLATFORMS, Context, default_state_dir, platform_name
+from .state import StateError, set_aside
 
 TARGETS = {"excel": excel, "libreoffice": libreoffice, "lite": lite}
 
@@ -71,7 +72,11 @@ def make_context(args, **overrides) -> Context:
 
 
 def main(argv: list[str] | None = None, **overrides) -> int:
-    """Run the installer; ``overrides`` replace :class:`Context` fields (the tests inject a simulated machine)."""
+    """Run the installer; ``overrides`` replace :class:`Context` fields (the tests inject a simulated machine).
+
+    Bad input gives one line and a non-zero exit, never a traceback: argparse's usage errors (2), a
+    damaged state file (1, unless ``--uninstall --force``), an interrupt (130).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.platform and not args.dry_run:
@@ -79,10 +84,37 @@ def main(argv: list[str] | None = None, **overrides) -> int:
     if args.shared and args.lo_dir:
         parser.error("--shared and --lo-dir exclude each other")
     ctx = make_context(args, **overrides)
+    try:
+        return _run(args, ctx)
+    except StateError as error:
+        ctx.out(f"error: {error}")
+        return 1
+    except KeyboardInterrupt:
+        ctx.out(f"interrupted: what was done so far is recorded in {ctx.state_dir}: run the same command again to "
+                f"finish, or python3 install_addin.py --uninstall to undo it")
+        return 130
+
+
+def _damage(ctx: Context) -> StateError | None:
+    """The error of a damaged state file, else None."""
+    try:
+        ctx.state()
+    except StateError as error:
+        return error
+    return None
+
+
+def _run(args, ctx: Context) -> int:
     out = ctx.out
+    damage = _damage(ctx)
+    salvaging = damage is not None and args.uninstall and args.force
+    if damage is not None and not salvaging:
+        raise damage
     default = default_target(ctx)
     if args.target:
         targets = [args.target]
+    elif salvaging:
+        targets = salvage.targets(ctx)
     elif args.dry_run:
         targets = list(TARGETS)
     elif args.uninstall:
@@ -96,11 +128,15 @@ def main(argv: list[str] | None = None, **overrides) -> int:
     where = platform_name(ctx.platform) + ("" if ctx.probe else " (described, not looked at)")
     mode = "uninstall" if args.uninstall else "install"
     out(f"xl_factor {__version__} add-in {mode}{' - dry run' if args.dry_run else ''} on {where}; "
-        f"default target here: {default}; state: {ctx.state_dir}")
+        f"default target here: {default}; state: {ctx.state_dir}"
+        + (" (damaged: --force removes what can be found without it)" if salvaging else ""))
     worst = 0
     for target in targets:
-        module = TARGETS[target]
-        plan = module.plan_uninstall(ctx) if args.uninstall else module.plan_install(ctx)
+        if salvaging:
+            plan = salvage.plan(ctx, target)
+        else:
+            module = TARGETS[target]
+            plan = module.plan_uninstall(ctx) if args.uninstall else module.plan_install(ctx)
         if args.dry_run:
             out(plan.render(dry_run=True))
             continue
@@ -108,6 +144,8 @@ def main(argv: list[str] | None = None, **overrides) -> int:
         worst = max(worst, code)
         if code and not args.uninstall:
             break
+    if salvaging and (worst == 0 or args.dry_run):
+        out(set_aside(ctx.state_dir, dry_run=args.dry_run))
     if args.dry_run:
         out(f"dry run: nothing was changed. Run without --dry-run to {mode}"
             + ("" if args.target else f" (default target: {default}; choose with --target)") + ".")

@@ -30,6 +30,11 @@ writes into a linked file (``detach``), the link is replaced by a copy of
 what it points to.
 
 In a dry run nothing is written: :class:`State` keeps its changes in memory.
+
+A state file that cannot be read (truncated, edited, not this format) raises
+:class:`StateError`, whose message says what to do in one line; ``--uninstall
+--force`` then cleans what it finds without it (:mod:`.salvage`) and sets the
+file aside (:func:`set_aside`), keeping it and the backups.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path, PurePath
 
 FORMAT = 1
@@ -77,8 +83,39 @@ def remove_empty_dirs(folders) -> list[str]:
     return removed
 
 
+class StateError(RuntimeError):
+    """The state file cannot be read; the message says what to do."""
+
+
+def _read(path: Path) -> dict:
+    """The state in ``path``, checked for the shape the installer writes; :class:`StateError` if it is not."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    else:
+        if (isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("targets"), dict)
+                and all(isinstance(v, dict) for v in data["targets"].values())
+                and isinstance(data.get("created_dirs", []), list)):
+            return data
+        reason = "not a state file of this installer"
+    raise StateError(f"the installer's state file {path} is damaged ({reason}): run python3 install_addin.py "
+                     f"--uninstall --force to remove what can be found without it (the file and the backups "
+                     f"next to it are kept), then install again")
+
+
+def set_aside(directory: Path, dry_run: bool = False) -> str:
+    """Rename a damaged ``state.json`` in ``directory`` to ``state.json.damaged-<time>``; returns what happened."""
+    path = Path(directory) / "state.json"
+    if dry_run:
+        return f"would rename the damaged {path} to state.json.damaged-<time> (kept, with the backups)"
+    aside = path.with_name(f"state.json.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.replace(aside)
+    return f"renamed the damaged {path} to {aside.name} (kept, with the backups in {directory})"
+
+
 class State:
-    """``state.json`` and ``backups/`` in ``directory``."""
+    """``state.json`` and ``backups/`` in ``directory``; :class:`StateError` when ``state.json`` is damaged."""
 
     def __init__(self, directory: Path, dry_run: bool = False):
         # A PureWindowsPath stays one: plans for a simulated Windows only show it.
@@ -87,7 +124,7 @@ class State:
         self.dry_run = dry_run
         self.data = {"format": FORMAT, "targets": {}, "created_dirs": []}
         if isinstance(self.path, Path) and self.path.is_file():
-            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.data = _read(self.path)
 
     def section(self, target: str) -> dict:
         return self.data["targets"].setdefault(target, {})
