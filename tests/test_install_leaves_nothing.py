@@ -192,3 +192,41 @@ def test_uninstall_force_with_a_damaged_state_file_cleans_xlwings_conf_on_simula
     assert "INTERPRETER_WIN" in text and "addin remove" in text and "pip uninstall xl_factor" in text
     assert not (state / "state.json").exists()
 
+
+# ---------------------------------------------------------------- pip that fails or is interrupted
+
+
+class HalfwayPip(FakeWindows):
+    """A pip install that changes the packages, then fails (``how="fails"``) or is interrupted (Ctrl+C)."""
+
+    def __init__(self, root: Path, how: str):
+        super().__init__(root)
+        self.how = how
+
+    def run(self, command):
+        if command[2:4] == ["pip", "install"] and "==" not in command[-1]:
+            self.commands.append(command)
+            self.packages.update({"xlwings": "0.37.8", "numpy": "2.0.0", "pandas": "2.2.0"})  # then it stops
+            if self.how == "interrupted":
+                raise KeyboardInterrupt
+            return subprocess.CompletedProcess(command, 1, "", "ERROR: Could not install packages (disk full)")
+        return super().run(command)
+
+
+@pytest.mark.parametrize("how", ["fails", "interrupted"])
+def test_uninstall_after_a_pip_install_that_did_not_finish_restores_the_packages(tmp_path, how):
+    win = HalfwayPip(tmp_path, how)
+    original = files_under(tmp_path)
+    code, text = run(["--target", "excel"], raw=True, **win.overrides())
+    if how == "fails":
+        assert code == 1 and "pip install failed" in text and "--uninstall" in text
+    else:
+        assert code == 130 and text.splitlines()[-1].startswith("interrupted: ") and "--uninstall" in text
+    assert win.packages == {"pip": "24.0", "numpy": "2.0.0", "xlwings": "0.37.8", "pandas": "2.2.0"}
+
+    code, text = run(["--uninstall"], **win.overrides())
+    assert code == 0, text
+    assert win.packages == {"pip": "24.0", "numpy": "1.26.0"}  # xlwings and pandas gone, numpy back
+    uninstall = [c for c in win.commands if c[2:4] == ["pip", "uninstall"]][-1]
+    assert sorted(uninstall[5:]) == ["pandas", "xlwings"]
+    assert files_under(tmp_path) == original  # and the state file is gone

@@ -4,7 +4,9 @@ Install, in order (every step idempotent):
 
 1. the Python that Excel will run (``INTERPRETER_WIN``) can import
    xl_factor, xlwings and pywin32, else ``python -m pip install <checkout>``
-   into it (what pip added is recorded, so ``--uninstall`` removes exactly that);
+   into it. Its package set is recorded before pip runs, so ``--uninstall``
+   removes what pip added and reinstalls the versions it replaced, also after
+   a pip that failed or was interrupted half way;
 2. a byte-for-byte backup of ``%USERPROFILE%\\.xlwings\\xlwings.conf``, once,
    before its first change;
 3. the merge of ``"UDF MODULES"`` and ``"INTERPRETER_WIN"`` into it
@@ -220,36 +222,36 @@ class _Install:
             return None
 
     def _pip_list(self) -> dict:
-        done = self.ctx.run([self.python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"])
-        if done.returncode != 0:
-            raise StepError(f"{self.python} -m pip does not work: {_tail(done)}",
+        packages = _pip_list(self.ctx, self.python)
+        if packages is None:
+            raise StepError(f"{self.python} -m pip list does not work",
                             f"install pip into it ({self.python} -m ensurepip), or point Excel at another Python "
                             f"with --python PATH --force")
-        return {p["name"].lower(): p["version"] for p in json.loads(done.stdout)}
+        return packages
 
     def ensure_importable(self) -> str:
         info = self._check()
         if info is not None and not self.ctx.force:
             return (f"{self.python} imports xl_factor {info['xl_factor']} and xlwings {info['xlwings']}: "
                     f"nothing installed")
-        before = self._pip_list()
+        pip = self.section.setdefault("pip", {"python": self.python, "added": [], "changed": {}})
+        if "before" not in pip:  # recorded first, so a failed or interrupted pip is undone from it
+            pip["before"] = self._pip_list()  # (a run that did not finish left the earlier set: kept)
+            self.state.save()
         done = self.ctx.run([self.python, "-m", "pip", "install", "--disable-pip-version-check", str(self.ctx.repo)])
+        after = _pip_list(self.ctx, self.python)
+        if after is not None:
+            new = record_pip(pip, after)
+            self.state.save()
         if done.returncode != 0:
             raise StepError(f"pip install failed: {_tail(done)}",
-                            "check this machine's access to PyPI (or your index), then run this command again")
-        after = self._pip_list()
-        pip = self.section.setdefault("pip", {"python": self.python, "added": [], "changed": {}})
-        pip["added"] = sorted(set(pip["added"]) | {n for n in after if n not in before})
-        for name, version in before.items():
-            if name in after and after[name] != version and name not in pip["added"]:
-                pip["changed"].setdefault(name, version)
-        self.state.save()
+                            "check this machine's access to PyPI (or your index), then run this command again "
+                            "(--uninstall puts back the packages pip changed)")
         info = self._check()
         if info is None:
             raise StepError(f"{self.python} still cannot import xl_factor, xlwings and win32com after pip install",
                             f"run {self.python} -c \"import xl_factor, xlwings, win32com.client\" to see why")
-        added = [n for n in after if n not in before]
-        return (f"installed into {self.python}: {', '.join(added) or 'no new package'}"
+        return (f"installed into {self.python}: {', '.join(new) or 'no new package'}"
                 + (f"; upgraded {', '.join(sorted(pip['changed']))}" if pip["changed"] else ""))
 
     def backup_conf(self) -> str:
@@ -315,6 +317,30 @@ class _Install:
         record.update(imported_sha256=file_sha256(addin), modules=modules, xl_factor=__version__)
         self.state.save()
         return (done.stdout.strip().splitlines() or [f"imported {modules} into {addin}"])[-1]
+
+
+def _pip_list(ctx: Context, python: str) -> dict | None:
+    """``{name: version}`` of the packages in ``python`` (lower-case names), None when pip cannot tell."""
+    done = ctx.run([python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"])
+    try:
+        return {p["name"].lower(): p["version"] for p in json.loads(done.stdout)} if done.returncode == 0 else None
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def record_pip(pip: dict, after: dict) -> list[str]:
+    """Fold the change from ``pip["before"]`` to ``after`` into the record; returns the packages it added.
+
+    ``added`` grows by what is new; ``changed`` keeps, per package, the version before the first change.
+    ``before`` is dropped: the change is recorded.
+    """
+    before = pip.pop("before")
+    new = sorted(n for n in after if n not in before)
+    pip["added"] = sorted(set(pip["added"]) | set(new))
+    for name, version in before.items():
+        if name in after and after[name] != version and name not in pip["added"]:
+            pip["changed"].setdefault(name, version)
+    return new
 
 
 def _combine(first: dict | None, later: dict) -> dict:
@@ -405,9 +431,16 @@ def plan_uninstall(ctx: Context) -> Plan:
         plan.steps.append(Step(f"{conf}: {what}; if edited since, take out only the installer's entries",
                                [str(conf)], "", restore_conf))
     pip = section.get("pip")
-    if pip and (pip.get("added") or pip.get("changed")):
+    if pip and (pip.get("added") or pip.get("changed") or "before" in pip):
         def undo_pip():
             messages = []
+            if "before" in pip:  # pip failed or was interrupted before its change was recorded
+                now = _pip_list(ctx, pip["python"])
+                if now is None:
+                    raise StepError(f"{pip['python']} -m pip list does not work, so what pip changed is not known",
+                                    "repair pip in that Python, then run this command again")
+                record_pip(pip, now)
+                state.save()
             if pip.get("added"):
                 done = ctx.run([pip["python"], "-m", "pip", "uninstall", "-y", *pip["added"]])
                 if done.returncode != 0:
@@ -418,12 +451,14 @@ def plan_uninstall(ctx: Context) -> Plan:
                 done = ctx.run([pip["python"], "-m", "pip", "install", *pins])
                 messages.append(f"reinstalled {', '.join(pins)}" if done.returncode == 0 else
                                 f"could not reinstall {', '.join(pins)}: {_tail(done)}")
-            return "; ".join(messages)
+            return "; ".join(messages) or f"the packages of {pip['python']} are as they were: nothing to undo"
         what = " ".join(pip.get("added", [])) or "-"
-        plan.steps.append(Step(f"{pip['python']} -m pip uninstall -y {what}"
-                               + (f"; reinstall the earlier {', '.join(sorted(pip['changed']))}"
-                                  if pip.get("changed") else ""),
-                               [f"site-packages of {pip['python']}"], "", undo_pip))
+        title = (f"{pip['python']} -m pip uninstall -y {what}"
+                 + (f"; reinstall the earlier {', '.join(sorted(pip['changed']))}" if pip.get("changed") else ""))
+        if "before" in pip:
+            title = (f"put back the packages of {pip['python']} as they were before pip install ran (it did not "
+                     f"finish): uninstall what it added, reinstall the versions it replaced")
+        plan.steps.append(Step(title, [f"site-packages of {pip['python']}"], "", undo_pip))
     plan.steps.append(Step("forget the install: the state file and backups", [str(state.path)], "",
                            lambda: state.forget(TARGET)))
     plan.next_steps = ["start Excel: =FM_INFO() now shows #NAME?"]
