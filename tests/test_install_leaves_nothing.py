@@ -193,6 +193,26 @@ def test_uninstall_force_with_a_damaged_state_file_cleans_xlwings_conf_on_simula
     assert not (state / "state.json").exists()
 
 
+def test_uninstall_force_with_a_damaged_state_file_removes_the_libreoffice_addin_it_finds(tmp_path):
+    require_libreoffice()
+    home, state, folder = tmp_path / "home", tmp_path / "state", tmp_path / "lo"
+    home.mkdir()
+    folder.mkdir()
+    (folder / "notes.txt").write_text("the user's\n")
+    env = {"XL_FACTOR_INSTALL_STATE": str(state)}
+    args = ["--target", "libreoffice", "--lo-dir", str(folder)]
+    done = installer(args, home, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (state / "state.json").write_text("{")
+    done = installer(["--uninstall"] + args, home, **env)
+    assert done.returncode == 1 and len(done.stdout.splitlines()) == 1 and done.stderr == ""
+    done = installer(["--uninstall", "--force"] + args, home, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    flat = " ".join(done.stdout.split())
+    assert "removed the add-in from" in flat and "removed 1 unpacked copies" in flat
+    assert files_under(folder) == {"notes.txt": b"the user's\n"} and files_under(home) == {}
+
+
 # ---------------------------------------------------------------- pip that fails or is interrupted
 
 
