@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InvalidArgument
+from .errors import FactorModelError, InvalidArgument
 from .regression import fit_factor_model
 from .validation import as_2d, column_names
 
@@ -78,10 +78,6 @@ def regression_statistics(
     one of ``nonrobust HC0 HC1 HC2 HC3 HAC``; HAC uses the Bartlett kernel
     with ``hac_lags`` lags (default ``floor(4 (T/100)^(2/9))``).
     """
-    # Imported here: statsmodels takes a second to load, and most FM_* calls never need it.
-    from statsmodels.regression.linear_model import OLS
-    from statsmodels.stats.stattools import durbin_watson
-
     cov = normalise_cov_type(cov_type)
     y = as_2d(asset, "asset")
     if y.shape[1] != 1:
@@ -94,6 +90,7 @@ def regression_statistics(
     if cov == "HAC":
         lags = newey_west_lags(int(rows.sum())) if hac_lags is None else _check_lags(hac_lags, int(rows.sum()))
         kwargs = {"cov_kwds": {"maxlags": lags}}
+    OLS, durbin_watson = _statsmodels()  # after the checks: a bad argument is named first
     result = OLS(y[rows, 0], design).fit(cov_type=cov, **kwargs)
     ci = result.conf_int(alpha=0.05)
     names = ("alpha",) + column_names(factor_names, fit.n_factors, "f")
@@ -116,6 +113,21 @@ def regression_statistics(
         cov_type=cov,
         hac_lags=lags,
     )
+
+
+def _statsmodels():
+    """statsmodels' OLS and durbin_watson, or a clean error naming the missing package."""
+    # Imported here: statsmodels takes a second to load, and most FM_* calls never need it.
+    try:
+        from statsmodels.regression.linear_model import OLS
+        from statsmodels.stats.stattools import durbin_watson
+    except ImportError as error:
+        missing = getattr(error, "name", None) or "statsmodels"
+        package = "statsmodels" if missing.split(".")[0] == "statsmodels" else f"statsmodels (its module {missing})"
+        raise FactorModelError(
+            f"needs the package {package}, which this Python does not have: xlwings Lite provides it (keep "
+            f"statsmodels in its requirements.txt tab); elsewhere: pip install statsmodels") from error
+    return OLS, durbin_watson
 
 
 def _check_lags(hac_lags, n_obs: int) -> int:

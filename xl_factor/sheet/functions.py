@@ -286,8 +286,13 @@ def fm_pnl(position: float, asset: Table, factors: Table, horizon_periods: float
 def fm_info(runtime: str = "python"):
     import numpy
     import pandas
-    import statsmodels
+
+    try:  # FM_REGRESS's package: a Python without it (a bare Pyodide) still answers FM_INFO
+        import statsmodels
+        statsmodels_version = statsmodels.__version__
+    except ImportError:
+        statsmodels_version = "not installed"
 
     rows = [("xl_factor", __version__), ("numpy", numpy.__version__), ("pandas", pandas.__version__),
-            ("statsmodels", statsmodels.__version__), ("python", platform.python_version()), ("runtime", runtime)]
+            ("statsmodels", statsmodels_version), ("python", platform.python_version()), ("runtime", runtime)]
     return np.array(rows, dtype=object)
