@@ -573,8 +573,7 @@ def test_lite_target_writes_the_files_again_changes_nothing_and_uninstalls(tmp_p
     code, text = run(["--target", "lite", "--lite-dir", str(folder), "--wheel-url", url], **overrides)
     assert code == 0, text
     assert (folder / "main.py").read_text() == lite.render_main()
-    assert (folder / "requirements.txt").read_text().splitlines() == ["numpy", "pandas", "statsmodels", "openpyxl",
-                                                                      url]
+    assert (folder / "requirements.txt").read_text().splitlines() == ["numpy", "pandas", "scipy", "statsmodels", url]
     assert "----- end of main.py -----" in text and "@func" in text  # printed to paste
     written = snapshot(tmp_path)
     code, text = run(["--target", "lite", "--lite-dir", str(folder), "--wheel-url", url], **overrides)

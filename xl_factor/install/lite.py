@@ -10,16 +10,29 @@ both (and a README.txt with the steps) into a folder, from the catalogue:
   Lite hands a one-column range over as a flat list otherwise), the
   catalogue's signature and defaults (Lite passes an omitted or empty
   optional argument as the Python default) and the docstring Excel shows;
-- the body calls :func:`xl_factor.sheet.catalogue.call`, exactly as the
-  classic front door does, and returns rows of cells with ``None`` for a
-  blank: Lite writes ``None`` as an empty cell, whereas a NaN would show as
-  ``#NUM!``. No ``@ret`` is needed: the result already is a list of rows,
-  which Lite spills.
+- the body calls :func:`xl_factor.sheet.runtime.lite_call`: Lite's rule for
+  a 0 in an optional single-cell argument (Lite's documentation says a blank
+  cell arrives as 0: TRUE/FALSE arguments take only TRUE or FALSE, a 0 that
+  is no valid value reads as empty, a 0 that would change the model is
+  refused; :data:`xl_factor.sheet.runtime.LITE_ZERO`), then
+  :func:`xl_factor.sheet.catalogue.call`, exactly as the classic front door
+  does, and returns rows of cells with ``None`` for a blank: Lite writes
+  ``None`` as an empty cell, whereas a NaN would show as ``#NUM!``. No
+  ``@ret`` is needed: the result already is a list of rows, which Lite
+  spills.
 
 What xlwings 0.37.8's Office.js conversion hands over (read from its source,
 not run in Excel here): numbers (whole ones as ``int``), text, booleans,
 ``None`` for blank and error cells, and dates as serial numbers, which the
 sheet layer recognises by the date rules of the README.
+
+The generated main.py runs in a real Pyodide 0.27.7 under Node in
+``tests/test_lite_pyodide.py``: every function, compared with CPython.
+
+requirements.txt lists what the functions import when a cell runs: numpy,
+pandas, scipy (p-values of FM_GRS, FM_FAMAMACBETH) and statsmodels
+(FM_REGRESS); not openpyxl (templates and refresh only) nor xlwings (Lite
+brings its own).
 
 The xl_factor package itself must reach Lite as a wheel at an https URL the
 browser may fetch (CORS), or from PyPI or the private index of a
@@ -31,6 +44,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import __version__
+from ..sheet.runtime import lite_zero_rule
 from .plan import Context, Plan, Step
 from .state import file_sha256, remove_empty_dirs, sha256
 
@@ -41,25 +55,29 @@ PLACEHOLDER = f"https://YOUR-HOST/PATH/{WHEEL}"
 #: Ranges are read two-dimensionally; single values (numbers, text, TRUE/FALSE) as they come.
 RANGE_KINDS = ("table", "numbers", "number_or_table")
 SCALAR_KINDS = ("number", "text", "bool")
+#: What the FM_* functions import when a cell runs: scipy for p-values, statsmodels for FM_REGRESS.
+#: Not openpyxl (templates, refresh) nor xlwings (Lite brings its own).
+RUNTIME_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels")
 
 HEADER = '''"""xl_factor's FM_* worksheet functions for xlwings Lite: paste this into the xlwings Lite editor (main.py).
 
 GENERATED from xl_factor.sheet.catalogue by xl_factor.install.lite (xl_factor {version}); do not edit.
 The xl_factor package must be in requirements.txt (a wheel URL): see README.txt next to this file.
 Blank and error cells arrive as None (missing); dates arrive as serial numbers; a blank result is None.
+A 0 in an optional single-cell argument may be a blank cell: TRUE/FALSE arguments take only TRUE or FALSE;
+periods_per_year, horizon_periods, n_factors and text options read 0 as empty; hac_lags and weight refuse 0.
 """
 
 import xlwings
 from xlwings import arg, func
 
-from xl_factor.sheet.catalogue import call
-from xl_factor.sheet.cells import as_cells
+from xl_factor.sheet.runtime import lite_call
 
 RUNTIME = "xlwings Lite " + xlwings.__version__
 
 
 def _run(name, *args):
-    return as_cells(call(name, *args, runtime=RUNTIME), blank=None)
+    return lite_call(name, args, RUNTIME)
 '''
 
 
@@ -72,6 +90,11 @@ def render_function(function) -> str:
     for a in function.args:
         if a.kind not in RANGE_KINDS + SCALAR_KINDS:
             raise ValueError(f"{function.name}: argument kind {a.kind!r} is new: decide how Lite should read it")
+        try:
+            lite_zero_rule(a)
+        except KeyError:
+            raise ValueError(f"{function.name}: optional argument {a.name!r} is new: decide in "
+                             f"xl_factor.sheet.runtime.LITE_ZERO what a 0 (a blank cell under Lite) means") from None
         ndim = ", ndim=2" if a.kind in RANGE_KINDS else ""
         lines.append(f"@arg({a.name!r}{ndim}, doc={a.doc!r})")
     lines.append(f"def {function.name}({_signature(function)}):")
@@ -89,8 +112,8 @@ def render_main() -> str:
 
 
 def render_requirements(wheel_url: str | None = None) -> str:
-    """requirements.txt: xl_factor's dependencies (Pyodide builds numpy, pandas, statsmodels: not pinned), the wheel."""
-    return "\n".join(["numpy", "pandas", "statsmodels", "openpyxl", wheel_url or PLACEHOLDER]) + "\n"
+    """requirements.txt: what the functions import in a cell (Pyodide builds them: not pinned), and the wheel."""
+    return "\n".join(list(RUNTIME_PACKAGES) + [wheel_url or PLACEHOLDER]) + "\n"
 
 
 def instructions(wheel_url: str | None) -> list[str]:
@@ -114,11 +137,14 @@ def instructions(wheel_url: str | None) -> list[str]:
 
 
 LIMITS = [
-    "not verified in Excel 365 here (no Excel): main.py was imported with this Python's xlwings decorators and with "
-    "stand-ins that record what Lite's @func/@arg read, and its functions were called on Excel-shaped lists and "
-    "compared with xl_factor.sheet.catalogue.call",
-    "blank and error cells: xlwings 0.37.8's Lite conversion reads both as None (missing); older xlwings docs "
-    "said blanks arrive as 0: where a blank return matters, mark it #N/A",
+    "verified in a real Pyodide 0.27.7 under Node, not in Excel 365 (none here): every function of main.py on "
+    "Lite-shaped values gives CPython's cells; FM_REGRESS there answers that statsmodels is missing (that "
+    "Pyodide has none; xlwings Lite provides it). Still to try in Excel 365: Office.js's value conversion, the "
+    "wheel's URL and CORS, and whether template formulas bind (re-enter them: Find & Replace = with =)",
+    "blank and error cells: xlwings 0.37.8's Lite conversion reads both as None (missing); Lite's docs say a "
+    "blank cell arrives as 0: in an optional argument TRUE/FALSE take only TRUE or FALSE, periods_per_year, "
+    "horizon_periods, n_factors and text options read 0 as empty, hac_lags and weight refuse 0; where a blank "
+    "data cell matters, mark it #N/A",
     "dates arrive as serial numbers, not dates: a date column is recognised by its header (Date, Month, ...) or by "
     "whole serials rising 1-366 days a step (README, How a data range is read)",
     "Python runs in the browser (Pyodide): the first call loads numpy and pandas (seconds), FM_REGRESS loads "
@@ -178,7 +204,7 @@ def plan_install(ctx: Context) -> Plan:
                 plan.blockers.append(f"{path} exists and is not the installer's: choose another --lite-dir, or "
                                      f"--force (it is backed up first and restored by --uninstall)")
         what = {"main.py": "main.py: the FM_* functions with xlwings Lite's @func/@arg, built from the catalogue",
-                "requirements.txt": "requirements.txt: numpy, pandas, statsmodels, openpyxl and the xl_factor wheel "
+                "requirements.txt": "requirements.txt: " + ", ".join(RUNTIME_PACKAGES) + " and the xl_factor wheel "
                                     + (f"({url})" if url else "(a placeholder URL until --wheel-url)"),
                 "README.txt": "README.txt: the steps below and the limits"}[name]
         touches = [str(path)] + ([] if plan.steps else [str(state.path)])

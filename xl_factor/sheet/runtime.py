@@ -1,0 +1,110 @@
+"""What depends on the Python the FM_* functions run in: CPython beside Excel or LibreOffice, or Pyodide.
+
+xlwings Lite runs Python in the browser (Pyodide: CPython compiled to
+WebAssembly). Two of its conditions change how the sheet layer behaves:
+
+* **Memory.** The WebAssembly heap holds at most 2 GiB, shared by the
+  interpreter, numpy, pandas, scipy, the Python lists Lite builds of every
+  range it hands over, and the caches. :func:`runtime_memory_budget` gives
+  the bytes all of the sheet's caches together may hold: 768 MiB on CPython,
+  256 MiB (an eighth of the heap) under Pyodide. It is decided at run time
+  (``sys.platform == "emscripten"``), not when the wheel is built: the same
+  wheel serves both.
+* **Blank cells as 0.** xlwings Lite's documentation says a blank single
+  cell reaches a custom function as 0 (xlwings 0.37.8's source passes
+  ``None``). An optional argument must never silently change the model
+  because of that, so :func:`lite_call` (the body of every function in the
+  generated Lite ``main.py``) reads a 0 in an optional single-cell argument
+  by the rule in :data:`LITE_ZERO` before the catalogue sees it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+MIB = 2**20
+#: Bytes the caches may hold together on CPython (the fits' 512 MiB and the tables' 256 MiB).
+CPYTHON_CACHE_BYTES = 768 * MIB
+#: Bytes the caches may hold together under Pyodide: an eighth of its 2 GiB heap.
+PYODIDE_CACHE_BYTES = 256 * MIB
+
+
+def is_pyodide() -> bool:
+    """True in Pyodide (xlwings Lite, a browser, Node), read when called."""
+    return sys.platform == "emscripten"
+
+
+def runtime_memory_budget() -> int:
+    """Bytes all of the sheet's caches together may hold in the running Python."""
+    return PYODIDE_CACHE_BYTES if is_pyodide() else CPYTHON_CACHE_BYTES
+
+
+#: Under xlwings Lite, what a 0 in an optional single-cell argument means (a blank cell may arrive as 0):
+#: ``bool``: TRUE or FALSE only, a number is refused; ``blank``: 0 is no value the argument accepts, so it is
+#: read as empty (the default); ``default``: 0 is the default anyway; ``refuse``: 0 would be a different model
+#: than the default, so it is refused with what to give instead.
+LITE_ZERO = {
+    "add_constant": "bool",
+    "periods_per_year": "blank",
+    "horizon_periods": "blank",
+    "n_factors": "blank",
+    "cov_type": "blank",
+    "method": "blank",
+    "output": "blank",
+    "target_share": "default",
+    "hac_lags": "refuse",
+    "weight": "refuse",
+}
+#: What to give instead of a refused 0.
+LITE_REFUSED = {
+    "hac_lags": "for 0 lags give cov_type HC0 (the same standard errors), or leave hac_lags empty for the default lags",
+    "weight": "give a weight above 0 (0 would make every adjusted beta 1), or leave it empty for 0.67",
+}
+_WHY = "xlwings Lite may hand a blank cell over as 0"
+
+
+def lite_zero_rule(argument) -> str | None:
+    """The :data:`LITE_ZERO` rule of a catalogue argument; ``None`` for one it does not apply to.
+
+    It applies to optional single-cell arguments (numbers, text, TRUE/FALSE);
+    raises ``KeyError`` for one that has no rule yet, so a new argument
+    cannot reach Lite without a decision.
+    """
+    if not argument.optional or argument.kind not in ("number", "text", "bool"):
+        return None
+    return LITE_ZERO[argument.name]
+
+
+def read_lite_argument(argument, value):
+    """``value`` as the catalogue should read it under xlwings Lite (see :data:`LITE_ZERO`)."""
+    from ..core.errors import InvalidArgument
+
+    rule = lite_zero_rule(argument)
+    if rule is None or type(value) not in (int, float):
+        return value
+    if rule == "bool":
+        default = "TRUE" if argument.default else "FALSE"
+        raise InvalidArgument(
+            f"must be TRUE or FALSE, got {value!r}: {_WHY}, so numbers are not read as TRUE/FALSE here; "
+            f"leave it empty for {default}", argument.name)
+    if value != 0 or rule == "default":
+        return value
+    if rule == "blank":
+        return None
+    raise InvalidArgument(f"0 is not taken: {_WHY}; {LITE_REFUSED[argument.name]}", argument.name)
+
+
+def lite_call(name: str, args, runtime: str) -> list:
+    """The cells of FM_* function ``name`` called from xlwings Lite: Lite's rules, then the catalogue's call."""
+    from ..core.errors import FactorModelError
+    from .catalogue import BY_NAME, call
+    from .cells import as_cells
+    from .errors import error_line
+
+    function = BY_NAME[name]
+    args = list(args)
+    try:
+        args = [read_lite_argument(a, v) for a, v in zip(function.args, args)] + args[len(function.args):]
+    except FactorModelError as error:
+        return [[error_line(name, error)]]
+    return as_cells(call(name, *args, runtime=runtime), blank=None)
