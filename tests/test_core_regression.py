@@ -333,15 +333,22 @@ def test_too_few_rows(ff_monthly, industry_excess, k):
     fit_factor_model(y[: k + 1], x[: k + 1], add_constant=False)
 
 
-def test_too_few_rows_after_holes_names_the_column(ff_monthly, industry_excess):
+def test_too_few_rows_after_holes_fails_that_asset_only(ff_monthly, industry_excess):
+    """A recent listing is its own failure; the other asset is fitted exactly as alone."""
     y = industry_excess[["NoDur", "Durbl"]].to_numpy().copy()
     x = ff_monthly[FF3].to_numpy()
     y[4:, 1] = np.nan  # Durbl keeps 4 = K + 1 rows
-    with pytest.raises(TooFewObservations) as info:
-        fit_factor_model(y, x, asset_names=["NoDur", "Durbl"])
-    assert info.value.argument == "asset"
-    assert "Durbl" in str(info.value)
-    assert "NoDur" not in str(info.value)
+    fit = fit_factor_model(y, x, asset_names=["NoDur", "Durbl"])
+    error = fit.failures[1]
+    assert isinstance(error, TooFewObservations) and error.argument == "asset"
+    assert "Durbl" in str(error) and "NoDur" not in str(error)
+    assert list(fit.failures) == [1]
+    assert np.isnan(fit.betas[1]).all() and np.isnan(fit.idio_var[1])
+    alone = sm.OLS(y[:, 0], sm.add_constant(x)).fit()
+    assert_close(fit.betas[0], alone.params[1:])
+    assert_close(fit.idio_var[0], np.var(alone.resid, ddof=1))
+    with pytest.raises(TooFewObservations):
+        fit.require(1)
 
 
 def test_constant_factor_is_singular(ff_monthly, industry_excess):

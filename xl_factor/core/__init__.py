@@ -7,6 +7,7 @@ Takes float arrays (NaN = missing) and labels, raises typed errors from
 from .asset_pricing import FM_COV_TYPES, FamaMacBethResult, GRSResult, fama_macbeth, grs_test
 from .attribution import RiskAttribution, risk_contributions
 from .beta_adjustment import BLUME_WEIGHT, blume_adjusted_beta
+from .conditioning import CONDITION_LIMIT, CONSTANT_RTOL, does_not_vary, explained_exactly, ill_conditioned
 from .covariance import (
     correlation_from_covariance,
     factor_covariance,
@@ -40,11 +41,12 @@ from .risk import (
 from .statistics import COV_TYPES, RegressionStatistics, newey_west_lags, regression_statistics
 
 __all__ = [
-    "ANNUAL", "BLUME_WEIGHT", "COV_TYPES", "DAILY", "FM_COV_TYPES", "MONTHLY", "QUARTERLY", "WEEKLY",
+    "ANNUAL", "BLUME_WEIGHT", "CONDITION_LIMIT", "CONSTANT_RTOL", "COV_TYPES", "DAILY", "FM_COV_TYPES", "MONTHLY", "QUARTERLY", "WEEKLY",
     "FactorFit", "FactorModelError", "FamaMacBethResult", "GRSResult", "InvalidArgument", "NoOverlap",
     "NonFiniteValues", "PrincipalComponents", "RegressionStatistics", "RiskAttribution", "ShapeMismatch",
     "SingularFactors", "TimeVaryingBetas", "TooFewObservations",
-    "align_on_dates", "annualize", "blume_adjusted_beta", "correlation_from_covariance", "ewma_betas",
+    "align_on_dates", "annualize", "blume_adjusted_beta", "correlation_from_covariance", "does_not_vary",
+    "ewma_betas", "explained_exactly", "ill_conditioned",
     "excess_returns", "expected_pnl", "factor_covariance", "factor_share", "fama_macbeth", "fit_factor_model",
     "full_hedge", "grs_test", "hedge_to_target", "hedged_factor_share", "infer_periods_per_year",
     "ledoit_wolf", "newey_west_lags", "parameter_counts", "principal_components", "regression_statistics",

@@ -144,6 +144,7 @@ def fama_macbeth(returns, factors, cov_type: str = "unadjusted", asset_names=Non
             f"factor{'s' if k > 1 else ''} and a constant needs at least {k + 2} assets", "returns")
     _need_rows(n_obs, k + 2, f"a first pass on {k} factor{'s' if k > 1 else ''}")
     first = fit_factor_model(y, f, True, names, fnames)
+    first.require_all()
 
     design = np.column_stack([np.ones(n_assets), first.betas])
     q, r = np.linalg.qr(design)
@@ -236,6 +237,7 @@ def grs_test(returns, factors, asset_names=None, factor_names=None) -> GRSResult
             f"needs fewer assets than rows less factors (N < T - K = {n_obs - k}): use fewer assets or more rows",
             "returns")
     fit = fit_factor_model(y, f, True, names, fnames)
+    fit.require_all()
     resid = fit.resid
     sigma = resid.T @ resid / (n_obs - k - 1)
     _check_residual_rank(sigma, names)

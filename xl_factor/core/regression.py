@@ -11,6 +11,14 @@ variance of the asset's returns, ``idio_var`` that of its residuals, and
 ``factor_var = beta' Sigma_f beta`` with ``Sigma_f`` the sample covariance of
 the factors over the same rows, so that ``total_var = factor_var + idio_var``
 holds exactly in sample when the model has a constant.
+
+One asset's trouble never blanks the others: an asset with too few rows, one
+whose returns do not vary, or one whose rows leave the factors singular is
+recorded in ``FactorFit.failures`` (its numbers are NaN) and every other
+asset is fitted. A column with no values at all is not an asset: its numbers
+are NaN and it is no failure. Problems of the factors themselves over all
+their rows (a constant or collinear factor) refuse the whole fit. The
+conditioning rule is :mod:`xl_factor.core.conditioning`'s.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import ShapeMismatch, SingularFactors, TooFewObservations
+from .conditioning import does_not_vary, ill_conditioned
+from .errors import FactorModelError, ShapeMismatch, SingularFactors, TooFewObservations
 from .validation import as_2d, check_finite, column_names
 
 
@@ -40,11 +49,14 @@ class FactorFit:
     Attributes: ``alpha`` (N,), ``betas`` (N, K), ``n_obs`` (N,), ``used``
     (T, N) rows each regression used; lazily ``resid``, ``tracking``,
     ``hedged`` (T, N, NaN where a row was not used), ``total_var``,
-    ``factor_var``, ``idio_var`` and ``factor_share`` (N,).
+    ``factor_var``, ``idio_var`` and ``factor_share`` (N,). ``failures``
+    maps the position of each asset that could not be fitted to its error.
     """
 
-    def __init__(self, returns, factors, alpha, betas, groups, has_constant, asset_names, factor_names):
+    def __init__(self, returns, factors, alpha, betas, groups, has_constant, asset_names, factor_names,
+                 failures=None):
         self.returns = returns
+        self.failures: dict[int, FactorModelError] = dict(failures or {})
         self.factors = factors
         self.alpha = alpha
         self.betas = betas
@@ -64,9 +76,11 @@ class FactorFit:
     @cached_property
     def used(self) -> np.ndarray:
         """(T, N) boolean: the rows each asset's regression used."""
-        used = np.ones(self.returns.shape, dtype=bool)
+        used = np.zeros(self.returns.shape, dtype=bool)
         for group in self._groups:
-            if group.rows is not None:
+            if group.rows is None:
+                used[:, group.cols] = True
+            else:
                 used[:, group.cols] = group.rows[:, None]
         return used
 
@@ -111,7 +125,7 @@ class FactorFit:
     @cached_property
     def factor_var(self) -> np.ndarray:
         """(N,) systematic variance ``beta' Sigma_f beta`` over each asset's rows."""
-        out = np.empty(self.n_assets)
+        out = np.full(self.n_assets, np.nan)
         for group in self._groups:
             b = self.betas[group.cols]
             out[group.cols] = np.einsum("nk,kl,nl->n", b, group.factor_cov, b)
@@ -141,7 +155,24 @@ class FactorFit:
         """(K,) factor means over the rows asset ``asset`` used."""
         return self._group_of(asset).factor_mean
 
+    def require(self, asset: int) -> None:
+        """Raise the failure of asset ``asset`` (for results about that one asset)."""
+        if asset in self.failures:
+            raise self.failures[asset]
+        if not self.used[:, asset].any():
+            raise TooFewObservations(f"'{self.asset_names[asset]}' has no values", None)
+
+    def fitted_asset(self, asset: int) -> bool:
+        """True when asset ``asset`` has numbers (neither a failure nor a column with no values)."""
+        return asset not in self.failures and bool(self.used[:, asset].any())
+
+    def require_all(self) -> None:
+        """Raise the first failure, for results that need every asset (cross-sections, GRS)."""
+        for asset in range(self.n_assets):
+            self.require(asset)
+
     def _group_of(self, asset: int) -> _Group:
+        self.require(asset)
         for group in self._groups:
             if asset in group.cols:
                 return group
@@ -159,9 +190,12 @@ def fit_factor_model(
     """Regress each column of ``returns`` (T, N) on ``factors`` (T, K) by OLS.
 
     NaN marks a missing value; each asset drops the rows where it or any
-    factor is missing. Raises ``TooFewObservations`` when an asset keeps
-    ``T <= K + 1`` rows (``T <= K`` without a constant), ``SingularFactors``
-    for a constant or collinear factor, ``NonFiniteValues`` for infinities.
+    factor is missing. An asset that keeps ``T <= K + 1`` rows (``T <= K``
+    without a constant), does not vary, or leaves the factors singular over
+    its rows is recorded in ``failures``; when no asset can be fitted the
+    first such error is raised. Raises ``SingularFactors`` for a constant or
+    collinear factor over all the factors' rows, ``NonFiniteValues`` for
+    infinities.
     Errors about the returns name them ``asset_argument`` (the caller's word).
     """
     y = as_2d(returns, asset_argument)
@@ -173,26 +207,40 @@ def fit_factor_model(
     if y.shape[0] != f.shape[0]:
         raise ShapeMismatch(f"{asset_argument} has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
 
+    _check_factors(f, add_constant, fnames)
     n_params = f.shape[1] + int(add_constant)
-    coef = np.empty((n_params, y.shape[1]))
-    groups = []
+    coef = np.full((n_params, y.shape[1]), np.nan)
+    groups, failures = [], {}
     for rows, cols in _row_patterns(y, f):
         fg = f if rows is None else f[rows]
         yg = y if rows is None else y[np.ix_(rows, cols)]
-        _check_enough_rows(fg.shape[0], n_params, add_constant, names, cols, asset_argument)
-        design = np.column_stack([np.ones(fg.shape[0]), fg]) if add_constant else fg
-        coef[:, cols] = _solve(design, yg, fg, fnames)
-        groups.append(_Group(rows, cols, np.atleast_2d(np.cov(fg, rowvar=False)), fg.mean(axis=0)))
+        problem = _group_problem(fg, add_constant, fnames, names, cols, asset_argument)
+        if problem is not None:
+            failures.update((int(c), problem) for c in cols)
+            continue
+        flat = does_not_vary(yg)
+        for c in cols[flat]:
+            failures[int(c)] = TooFewObservations(
+                f"'{names[c]}' does not vary over its {fg.shape[0]} rows (a constant return, such as a "
+                "money-market fund's, has no factor exposure to estimate); leave it out", asset_argument)
+        keep = cols[~flat]
+        if keep.size:
+            coef[:, keep] = _solve(fg, yg[:, ~flat], add_constant)
+            groups.append(_Group(rows, keep, np.atleast_2d(np.cov(fg, rowvar=False)), fg.mean(axis=0)))
 
-    alpha = coef[0] if add_constant else np.zeros(y.shape[1])
+    if not groups:  # nothing could be fitted: the whole call fails, with the first asset's reason
+        raise failures[min(failures)] if failures else TooFewObservations(
+            "has no values; select the cells that hold the returns", asset_argument)
+    alpha = coef[0] if add_constant else np.where(np.isnan(coef[0]), np.nan, 0.0)
     betas = coef[int(add_constant):].T
-    return FactorFit(y, f, alpha, np.ascontiguousarray(betas), groups, add_constant, names, fnames)
+    return FactorFit(y, f, alpha, np.ascontiguousarray(betas), groups, add_constant, names, fnames, failures)
 
 
 def _row_patterns(y: np.ndarray, f: np.ndarray):
     """Yield ``(rows, cols)``: columns of ``y`` that share the same present rows.
 
     ``rows`` is ``None`` when every row is present (the common path).
+    Columns with no values at all are left out.
     """
     factor_ok = ~np.isnan(f).any(axis=1)
     asset_ok = ~np.isnan(y)
@@ -200,54 +248,85 @@ def _row_patterns(y: np.ndarray, f: np.ndarray):
         yield None, np.arange(y.shape[1])
         return
     present = asset_ok & factor_ok[:, None]
-    packed = np.packbits(present, axis=0).T
+    filled = np.flatnonzero(asset_ok.any(axis=0))  # a column with no values is not an asset
+    if not filled.size:
+        return
+    packed = np.packbits(present[:, filled], axis=0).T
     patterns, inverse = np.unique(packed, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     for k in range(len(patterns)):
-        cols = np.flatnonzero(inverse == k)
+        cols = filled[inverse == k]
         yield present[:, cols[0]].copy(), cols
 
 
-def _check_enough_rows(n_rows: int, n_params: int, add_constant: bool, names, cols, argument: str) -> None:
-    if n_rows > n_params:
-        return
-    k = n_params - int(add_constant)
-    assets = [names[c] for c in cols]
-    which = ", ".join(f"'{a}'" for a in assets[:3]) + (" ..." if len(assets) > 3 else "")
-    raise TooFewObservations(
-        f"{which} has {n_rows} rows with the asset and every factor present; "
-        f"a regression on {k} factor{'s' if k > 1 else ''} needs at least {n_params + 1}",
-        argument,
-    )
+def _check_factors(f: np.ndarray, add_constant: bool, fnames) -> None:
+    """Refuse factors that are constant or collinear over every row where all of them are present."""
+    complete = f[~np.isnan(f).any(axis=1)]
+    if complete.shape[0] <= f.shape[1] + int(add_constant):
+        return  # too few rows to judge: each asset's own check names the shortfall
+    problem = _factor_problem(complete, add_constant, fnames, "over their rows")
+    if problem is not None:
+        raise problem
 
 
-def _solve(design: np.ndarray, y: np.ndarray, factors: np.ndarray, fnames) -> np.ndarray:
-    """Least-squares coefficients of ``y`` on ``design`` by QR, refusing a singular design."""
-    q, r = np.linalg.qr(design)
-    singular = np.linalg.svd(r, compute_uv=False)
-    if singular[-1] <= singular[0] * max(design.shape) * np.finfo(float).eps:
-        raise _singular_error(factors, fnames)
-    return np.linalg.solve(r, q.T @ y)
-
-
-def _singular_error(factors: np.ndarray, fnames) -> SingularFactors:
-    spread = np.ptp(factors, axis=0)
-    if np.any(spread == 0):
-        name = fnames[int(np.argmax(spread == 0))]
+def _factor_problem(fg: np.ndarray, add_constant: bool, fnames, where: str) -> SingularFactors | None:
+    """The error for factors that do not vary or are collinear over the rows ``fg``, else ``None``."""
+    if add_constant:
+        flat = does_not_vary(fg)
+        if flat.any():
+            return SingularFactors(
+                f"factor '{fnames[int(np.argmax(flat))]}' is constant {where}; drop it "
+                "(the constant is already in the model)", "factors")
+        moments = np.atleast_2d(np.cov(fg, rowvar=False))
+    else:
+        moments = fg.T @ fg / fg.shape[0]
+    if ill_conditioned(moments):
         return SingularFactors(
-            f"factor '{name}' is constant over the rows used; drop it (the constant is already in the model)",
-            "factors",
-        )
-    return SingularFactors(
-        "the factors are collinear (one is a combination of the others); drop the redundant factor",
-        "factors",
-    )
+            f"the factors are collinear {where} (one is a combination of the others, or nearly so); "
+            "drop the redundant factor", "factors")
+    return None
+
+
+def _group_problem(fg, add_constant, fnames, names, cols, argument) -> FactorModelError | None:
+    """Why the assets ``cols`` sharing the rows ``fg`` cannot be fitted, or ``None``."""
+    n_params = fg.shape[1] + int(add_constant)
+    assets = ", ".join(f"'{names[c]}'" for c in cols[:3]) + (" ..." if len(cols) > 3 else "")
+    if fg.shape[0] <= n_params:
+        k = fg.shape[1]
+        return TooFewObservations(
+            f"{assets} has {fg.shape[0]} rows with the asset and every factor present; "
+            f"a regression on {k} factor{'s' if k > 1 else ''} needs at least {n_params + 1}", argument)
+    return _factor_problem(fg, add_constant, fnames, f"over the rows of {assets}")
+
+
+def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool) -> np.ndarray:
+    """Least-squares coefficients (constant first) of ``y`` on the factors, by QR of the scaled design.
+
+    The factors are centred (with a constant) and scaled to unit length, so
+    the design's conditioning is that of the factors' correlations; the
+    coefficients are then mapped back to the original units.
+    """
+    n = factors.shape[0]
+    mean = factors.mean(axis=0) if add_constant else np.zeros(factors.shape[1])
+    x = factors - mean
+    norms = np.sqrt((x * x).sum(axis=0))
+    scaled = x / norms
+    if add_constant:
+        scaled = np.column_stack([np.full(n, 1.0 / np.sqrt(n)), scaled])
+    q, r = np.linalg.qr(scaled)
+    coef = np.linalg.solve(r, q.T @ y)
+    betas = coef[int(add_constant):] / norms[:, None]
+    if not add_constant:
+        return betas
+    alpha = coef[0] / np.sqrt(n) - mean @ betas
+    return np.vstack([alpha, betas])
 
 
 def _nanvar(table: np.ndarray) -> np.ndarray:
     """Column variances with ``ddof = 1`` over the non-NaN entries."""
     present = ~np.isnan(table)
     count = present.sum(axis=0)
-    mean = np.nansum(table, axis=0) / count
-    dev = np.where(present, table - mean, 0.0)
-    return (dev * dev).sum(axis=0) / (count - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(table, axis=0) / count
+        dev = np.where(present, table - mean, 0.0)
+        return np.where(count > 1, (dev * dev).sum(axis=0) / (count - 1), np.nan)

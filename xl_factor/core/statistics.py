@@ -83,6 +83,7 @@ def regression_statistics(
     if y.shape[1] != 1:
         raise InvalidArgument(f"FM_REGRESS takes one asset column, got {y.shape[1]}", "asset")
     fit = fit_factor_model(y, factors, True, [asset_name or "asset1"], factor_names)
+    fit.require(0)
     rows = fit.used[:, 0]
     design = np.column_stack([np.ones(int(rows.sum())), fit.factors[rows]])
     lags = None
