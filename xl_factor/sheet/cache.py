@@ -1,24 +1,34 @@
-"""Work done once per distinct input: parsed ranges and factor-model fits, in bounded caches.
+"""Work done once per distinct input: parsed ranges and factor-model fits, in bounded, thread-safe caches.
 
 Many cells ask for the alpha, beta, risk share and hedge of the same ranges.
-Two caches make them share the work, both keyed on content, never on a
-printed summary of an array:
+Three caches make them share the work, each keyed on exactly what changes
+the answer, never on a printed summary of an array:
 
-* :data:`TABLES` maps a range exactly as the spreadsheet handed it over (a
-  tuple of row tuples) to its parsed :class:`~xl_factor.sheet.values.Table`.
-  A hit is confirmed by comparing every cell in C (see :class:`RawKey`),
-  which costs a twentieth of parsing the range again.
+* :data:`TABLES` maps a range as the spreadsheet handed it over to its
+  parsed :class:`~xl_factor.sheet.values.Table`. The key is the range's
+  pickle (see :class:`RawKey`): it records each cell's type as well as its
+  value, so ``FALSE`` and ``0.0``, ``TRUE`` and ``1.0``, ``-0.0`` and
+  ``0.0``, a ``Decimal`` and a float, a naive and an aware datetime never
+  share an entry.
 * :data:`FITS` maps a SHA-1 digest of every byte of the aligned returns and
   factors, their labels and the model options to one
   :class:`~xl_factor.core.FactorFit` (and its lazily computed variances).
+* :data:`PAIRS` maps the identity of two cached tables and the options to
+  their fit and matched rows, so a cache hit skips the date matching too.
 
-Both hold a bounded number of entries and bytes, least recently used first
-out; results are the same with or without them.
+Each holds a bounded number of entries and bytes (what its entries keep
+alive), least recently used first out, behind a lock: several threads may
+call at once (xlwings and Excel's multi-threaded recalculation do). Work is
+done outside the lock; two threads that miss on the same key both compute
+the same value and the second store replaces the first. Results are the
+same with or without the caches.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -27,9 +37,10 @@ from ..core import FactorFit, fit_factor_model
 
 
 class _Bounded:
-    """An ordered store of at most ``max_entries`` values and ``max_bytes`` (as ``size`` counts them).
+    """An ordered store of at most ``max_entries`` values and ``max_bytes``, least recently used out.
 
-    The oldest entry goes first; a ``touch`` on a hit makes it least-recently-used order.
+    ``size(value)`` gives the bytes an entry keeps alive; ``nbytes`` is
+    always the sum over the entries held.
     """
 
     def __init__(self, max_entries: int, max_bytes: int, size):
@@ -38,23 +49,36 @@ class _Bounded:
         self._size = size
         self._items: OrderedDict = OrderedDict()
         self._bytes = 0
+        self._lock = threading.Lock()
 
-    def lookup(self, key, touch: bool = False):
-        value = self._items.get(key)
-        if value is not None and touch:
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def lookup(self, key):
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return None
             self._items.move_to_end(key)
-        return value
+            return entry[0]
 
     def store(self, key, value) -> None:
-        self._items[key] = value
-        self._bytes += self._size(value)
-        while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
-            _, old = self._items.popitem(last=False)
-            self._bytes -= self._size(old)
+        size = self._size(key, value)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (value, size)
+            self._bytes += size
+            while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
 
     def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -70,16 +94,16 @@ class FitCache(_Bounded):
             asset_argument: str = "asset") -> FactorFit:
         """The fit of ``returns`` on ``factors``, computed once per distinct content."""
         key = _digest(returns, factors, add_constant, asset_names, factor_names)
-        fit = self.lookup(key, touch=True)
+        fit = self.lookup(key)
         if fit is None:
             fit = fit_factor_model(returns, factors, add_constant, asset_names, factor_names, asset_argument)
             self.store(key, fit)
         return fit
 
 
-def _fit_size(fit: FactorFit) -> int:
-    # Inputs plus the (T, N) arrays a fit may compute lazily (used, tracking, hedged, resid).
-    return fit.returns.nbytes * 4 + fit.factors.nbytes
+def _fit_size(key, fit: FactorFit) -> int:
+    # Inputs plus the (T, N) arrays a fit may compute lazily (tracking, hedged, resid, used).
+    return len(key) + fit.returns.nbytes * 4 + fit.returns.size + fit.factors.nbytes
 
 
 def _digest(returns, factors, add_constant, asset_names, factor_names) -> bytes:
@@ -93,21 +117,18 @@ def _digest(returns, factors, add_constant, asset_names, factor_names) -> bytes:
 
 
 class TableCache(_Bounded):
-    """First-in-first-out cache of parsed ranges, keyed on the raw cells themselves.
-
-    No re-ordering on a hit: moving a key would hash the range again.
-    """
+    """Least-recently-used cache of parsed ranges, keyed on the raw cells with their types."""
 
     def __init__(self, max_entries: int = 64, max_bytes: int = 256 * 2**20):
         super().__init__(max_entries, max_bytes, _table_size)
 
     def get(self, raw, parse):
-        """``parse(raw)``, computed once per distinct ``raw`` (unhashable values are not cached)."""
+        """``parse(raw)``, computed once per distinct ``raw`` (a value pickle cannot write is parsed every time)."""
         try:
             key = RawKey(raw)
-            table = self.lookup(key)
-        except TypeError:  # a list or an array: not hashable, parse every time
+        except Exception:  # noqa: BLE001 - an object pickle cannot write (a foreign COM type): no caching
             return parse(raw)
+        table = self.lookup(key)
         if table is None:
             table = parse(raw)
             self.store(key, table)
@@ -115,59 +136,65 @@ class TableCache(_Bounded):
 
 
 class RawKey:
-    """A range as handed over, as a dict key: equal only when every cell is equal.
+    """A range as handed over, as a dict key: equal only when every cell has the same type and value.
 
-    The hash reads the shape and a sample of rows (it only picks the bucket);
-    equality compares every cell, in C. A hit thus costs one comparison pass,
-    not a hash of every cell plus a comparison.
+    The key is the range's pickle, written in C: it spells out each cell's
+    type (``bool``, ``int``, ``float`` bit for bit, ``Decimal``, ``str``,
+    ``datetime`` with its time zone), so no two ranges that parse
+    differently can share it, and it holds no reference to the cells. The
+    hash reads the length and three slices (it only picks the bucket);
+    equality compares every byte.
     """
 
-    __slots__ = ("raw", "_hash")
+    __slots__ = ("blob", "_hash")
 
     def __init__(self, raw):
-        self.raw = raw
-        if isinstance(raw, tuple) and len(raw) > 32:
-            middle = len(raw) // 2
-            self._hash = hash((len(raw), raw[:8], raw[middle - 8:middle + 8], raw[-8:]))
+        self.blob = pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL)
+        n = len(self.blob)
+        if n > 4096:
+            self._hash = hash((n, self.blob[:512], self.blob[n // 2 - 256:n // 2 + 256], self.blob[-512:]))
         else:
-            self._hash = hash(raw)
+            self._hash = hash(self.blob)
+
+    def __len__(self) -> int:
+        return len(self.blob)
 
     def __hash__(self) -> int:
         return self._hash
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, RawKey) and self.raw == other.raw
+        return isinstance(other, RawKey) and self.blob == other.blob
 
 
-def _table_size(table) -> int:
-    # The parsed floats plus the raw cells kept as the key (about 40 bytes a cell).
-    return table.values.nbytes * 6
+def _table_size(key, table) -> int:
+    dates = 0 if table.dates is None else table.dates.nbytes
+    return len(key) + table.values.nbytes + dates
 
 
-class PairCache:
-    """Fits of parsed tables, keyed on the identity of the (immutable, cached) tables.
+class PairCache(_Bounded):
+    """Fits of parsed tables, keyed on the identity of the (immutable, cached) tables and the options.
 
     Each entry keeps its tables alive, so an ``id`` cannot be reused while
-    the entry exists. Tables parsed anew (unhashable input) simply miss.
+    the entry exists; its size counts them. Tables parsed anew simply miss.
     """
 
-    def __init__(self, max_entries: int = 64):
-        self.max_entries = max_entries
-        self._entries: OrderedDict = OrderedDict()
+    def __init__(self, max_entries: int = 64, max_bytes: int = 512 * 2**20):
+        super().__init__(max_entries, max_bytes, _pair_size)
 
     def get(self, tables: tuple, options: tuple, compute):
         key = tuple(id(t) for t in tables) + options
-        entry = self._entries.get(key)
+        entry = self.lookup(key)
         if entry is not None:
             return entry[1]
         value = compute()
-        self._entries[key] = (tables, value)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self.store(key, (tables, value))
         return value
 
-    def clear(self) -> None:
-        self._entries.clear()
+
+def _pair_size(key, entry) -> int:
+    tables, (fit, paired) = entry
+    kept = sum(t.values.nbytes for t in tables) + paired.asset.nbytes + paired.factors.nbytes
+    return kept + _fit_size(b"", fit)
 
 
 #: The process-wide caches every front door shares.
