@@ -122,10 +122,10 @@ def test_target_share_already_met_gives_no_hedge(data):
     assert np.asarray(hedge, dtype=float).ravel().tolist() == [0.0]
 
 
-def test_constant_returns_give_a_blank_sharpe(data):
+def test_constant_returns_get_their_own_refusal_and_the_others_a_sharpe(data):
     value = excel_range(pd.DataFrame({"flat": 0.001, "NoDur": data["y"]}, index=data["y"].index))
-    sharpe = np.asarray(call("FM_SHARPE", value), dtype=float)
-    assert math.isnan(sharpe[0, 0])
+    sharpe = call("FM_SHARPE", value)
+    fm_line(sharpe[0, 0], "FM_SHARPE", r"returns: 'flat' does not vary")
     assert sharpe[0, 1] == pytest.approx(data["y"].mean() / data["y"].std(ddof=1), rel=1e-10)
 
 
@@ -165,9 +165,9 @@ REFUSALS = [
     ("empty range", "FM_BETA", lambda d: (), _f, r"asset: the range is empty"),
     ("single-row range", "FM_BETA", lambda d: ((0.01, 0.02, 0.03, -0.01),), _f, r"asset is a single row.*TRANSPOSE"),
     ("all text column", "FM_BETA", lambda d: tuple(r if i == 0 else (r[0], "x") for i, r in enumerate(_y(d))), _f,
-     r"0 rows"),
-    ("percent-looking asset", "FM_BETA", lambda d: excel_range(d["y"] * 100), _f, r"asset looks like percent.*divide"),
-    ("percent-looking factor", "FM_BETA", _y, lambda d: excel_range(d["f"] * 100), r"factors looks like percent"),
+     r"asset has no values"),
+    ("percent-looking asset", "FM_BETA", lambda d: excel_range(d["y"] * 100), _f, r"asset: column 'NoDur' looks like percent.*divide"),
+    ("percent-looking factor", "FM_BETA", _y, lambda d: excel_range(d["f"] * 100), r"factors: column '\w+' looks like percent"),
     ("two asset columns for FM_REGRESS", "FM_REGRESS", lambda d: excel_range(d["y2"]), _f, r"one asset column"),
     ("two asset columns for FM_HEDGE", "FM_HEDGE", lambda d: 1e6, lambda d: (excel_range(d["y2"]), _f(d)),
      r"one asset column"),

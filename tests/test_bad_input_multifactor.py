@@ -46,7 +46,7 @@ REFUSALS = [
      r"returns has 4 rows with every asset and factor present; a first pass on 3 factors needs at least 5"),
     ("fm equal betas", "FM_FAMAMACBETH", lambda d: (r(equal_beta_assets(d)), r(d["f"])),
      r"returns: the assets' betas are collinear .* use test assets whose betas differ"),
-    ("fm percent", "FM_FAMAMACBETH", lambda d: (r(d["inds"] * 100), r(d["f3"])), r"returns looks like percent"),
+    ("fm percent", "FM_FAMAMACBETH", lambda d: (r(d["inds"] * 100), r(d["f3"])), r"returns: column '\w+' looks like percent"),
     ("fm constant factor", "FM_FAMAMACBETH", lambda d: (r(d["inds"]), r(d["f3"].assign(SMB=0.01))),
      r"factors: factor 'SMB' is constant"),
     # FM_GRS
@@ -87,7 +87,7 @@ REFUSALS = [
     ("ewma halflife zero", "FM_EWMA_BETA", lambda d: (r(d["y"]), r(d["f3"]), 0),
      r"halflife must be a positive number of periods, got 0$"),
     ("ewma halflife negative", "FM_EWMA_BETA", lambda d: (r(d["y"]), r(d["f3"]), -12), r"got -12$"),
-    ("ewma percent asset", "FM_EWMA_BETA", lambda d: (r(d["y"] * 100), r(d["f3"]), 12), r"asset looks like percent"),
+    ("ewma percent asset", "FM_EWMA_BETA", lambda d: (r(d["y"] * 100), r(d["f3"]), 12), r"asset: column '\w+' looks like percent"),
     # FM_ADJBETA
     ("adjbeta weight above 1", "FM_ADJBETA", lambda d: (1.2, 1.5),
      r"weight must be from 0 to 1 \(0.67 as the terminals use\), got 1.5"),
@@ -108,7 +108,7 @@ REFUSALS = [
     ("covmat method still checked", "FM_COVMAT", lambda d: (r(d["inds"]), r(d["f"]), "ledoit"),
      r"method must be factor, sample or shrink \(Ledoit-Wolf\), got 'ledoit'"),
     ("covmat shrink percent", "FM_COVMAT", lambda d: (r(d["inds"] * 100), r(d["f"]), "shrink"),
-     r"returns looks like percent"),
+     r"returns: column '\w+' looks like percent"),
     ("covmat shrink one row", "FM_COVMAT", lambda d: (r(d["inds"].iloc[:1]), r(d["f"]), "shrink"),
      r"returns: only 1 rows have every asset present; the shrinkage covariance needs at least 2"),
 ]
@@ -150,10 +150,12 @@ def test_ewma_first_rows_are_blank_until_k_plus_2(d):
     assert np.isnan(got[:4]).all() and not np.isnan(got[4:]).any()
 
 
-def test_adjbeta_text_and_blank_cells_stay_blank():
-    got = np.asarray(call("FM_ADJBETA", ((1.0, None, "n/a", 0.5),)), dtype=float)
-    assert got[0, 0] == pytest.approx(1.0) and np.isnan(got[0, 1]) and np.isnan(got[0, 2])
-    assert got[0, 3] == pytest.approx(0.67 * 0.5 + 0.33, rel=1e-15)
+def test_adjbeta_blank_cells_stay_blank_and_text_is_refused():
+    got = np.asarray(call("FM_ADJBETA", ((1.0, None, 0.5),)), dtype=float)
+    assert got[0, 0] == pytest.approx(1.0) and np.isnan(got[0, 1])
+    assert got[0, 2] == pytest.approx(0.67 * 0.5 + 0.33, rel=1e-15)
+    line = call("FM_ADJBETA", ((1.0, None, "n/a", 0.5),))
+    assert line.startswith("#FM! FM_ADJBETA: beta must hold numbers, got the text 'n/a' in row 1, column 3"), line
 
 
 def test_fm_and_grs_drop_rows_with_any_missing_cell(d):

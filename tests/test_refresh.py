@@ -93,9 +93,11 @@ def test_provenance_says_what_was_done_and_lost(report, new_history):
     assert rows["Data rows"] == 327
     assert rows["Data columns left blank"] == "Other"
     assert rows["Data SHA-256"] == sha(new_history[0])
-    # An asset column left blank has no regression: FM_COVMAT says so, naming its argument and the column.
-    assert rows["Error cells"].startswith(
-        "Covariance!B11: #FM! FM_COVMAT: returns: 'Other' has 0 rows with the asset and every factor present")
+    # An asset column left blank is not an asset: the covariance sheet computes the others and leaves it blank;
+    # the portfolio that still gives it a weight is refused by name.
+    errors = rows["Error cells"]
+    assert "Covariance!" not in errors and "Regression!" not in errors, errors
+    assert "FM_RISKCONTRIB: weights: gives 'Other' a weight of 0.0833333, but it has no returns" in errors
     assert "4 charts" in rows["Not carried over (openpyxl cannot keep them)"] and "4 charts" in stdout
     assert rows["Regression"].split(" cells")[0].isdigit() and "B9:B20" in rows["Regression"]
 

@@ -18,6 +18,7 @@ from . import multifactor as mf
 from ..core.errors import InvalidArgument
 from .cache import TABLES
 from .errors import error_line
+from .failures import finish
 from .values import Table, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table, parse_text
 
 CATEGORY = "Factor Model"
@@ -88,7 +89,7 @@ def call(name: str, *raw_args, runtime: str = "python"):
         args = function.parse(raw_args)
         if function.name == "FM_INFO":
             return function.impl(runtime)
-        return function.impl(*args)
+        return finish(function.name, function.impl(*args))
     except Exception as error:  # noqa: BLE001 - every failure becomes one cell line
         return error_line(function.name, error)
 

@@ -18,10 +18,9 @@ from .. import __version__, core
 from ..core.errors import InvalidArgument, ShapeMismatch
 from .cache import FITS, PAIRS
 from .excel import dates_to_serials
+from .failures import mark_failures
+from .units import check_rate, check_returns, check_scales, periods_per_year_of
 from .values import Table
-
-#: Median absolute value above which a return series is taken for percent.
-PERCENT_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,21 +34,16 @@ class Paired:
     factor_names: tuple[str, ...]
 
 
-def check_decimal_returns(table: Table, argument: str) -> None:
-    """Refuse a return series that looks like percent (median |r| above 50% a period)."""
-    values = table.values[~np.isnan(table.values)]
-    if values.size and float(np.median(np.abs(values))) > PERCENT_THRESHOLD:
-        raise InvalidArgument(
-            f"looks like percent or prices (median size {np.median(np.abs(values)):.3g}); "
-            "give returns as decimals (divide percent by 100)",
-            argument,
-        )
-
-
 def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factors") -> Paired:
-    """Match the rows of two ranges: by date when both have dates, else by position."""
-    check_decimal_returns(asset, left)
-    check_decimal_returns(factors, right)
+    """Match the rows of two ranges: by date when both have dates, else by position; in time order.
+
+    Each column's units are checked first (:mod:`xl_factor.sheet.units`).
+    Rows matched by date come in date order; rows matched by position come
+    in the date order of whichever range has dates (newest-first exports
+    are turned round), else in the order given, which is then taken as
+    oldest first.
+    """
+    check_scales(check_returns(asset, left), check_returns(factors, right), left, right)
     if asset.dates is not None and factors.dates is not None:
         rows, f_rows = match_dates(asset, factors, left, right)
         y, f = asset.values[rows], factors.values[f_rows]
@@ -58,8 +52,20 @@ def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factor
             which = "neither has dates" if asset.dates is None and factors.dates is None else (
                 f"only {left if asset.dates is not None else right} has dates; give both a date column or neither")
             raise ShapeMismatch(f"{left} has {asset.n_rows} rows but {right} has {factors.n_rows} and {which}", right)
-        y, f, rows = asset.values, factors.values, np.arange(asset.n_rows)
+        rows = time_order(asset.dates if asset.dates is not None else factors.dates, asset.n_rows)
+        y, f = asset.values[rows], factors.values[rows]
     return Paired(y, f, rows, asset.labels("asset"), factors.labels("f"))
+
+
+def time_order(dates, n_rows: int) -> np.ndarray:
+    """Row positions in date order (undated rows last, ties in the order given); as given without dates."""
+    if dates is None:
+        return np.arange(n_rows)
+    stamps = dates.as_unit("ns").asi8.astype(float)
+    stamps[dates.isna()] = np.inf
+    if np.all(np.diff(stamps) >= 0):
+        return np.arange(n_rows)
+    return np.argsort(stamps, kind="stable")
 
 
 def match_dates(left: Table, right: Table, left_name: str, right_name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -125,13 +131,14 @@ def label_values(pairs) -> np.ndarray:
 
 def fm_beta(asset: Table, factors: Table, add_constant: bool = True):
     fitted, _ = fit(asset, factors, add_constant)
-    return fitted.betas
+    return mark_failures(fitted.betas, fitted.failures, axis=0)
 
 
 def fm_alpha(asset: Table, factors: Table, periods_per_year=None):
     fitted, _ = fit(asset, factors)
     alpha = fitted.alpha[:, None]
-    return alpha if periods_per_year is None else core.annualize(alpha, "mean", periods_per_year)
+    alpha = alpha if periods_per_year is None else core.annualize(alpha, "mean", periods_per_year)
+    return mark_failures(alpha, fitted.failures, axis=0)
 
 
 def fm_regress(asset: Table, factors: Table, cov_type: str = "nonrobust", hac_lags=None):
@@ -147,17 +154,17 @@ def fm_regress(asset: Table, factors: Table, cov_type: str = "nonrobust", hac_la
 
 def fm_resid(asset: Table, factors: Table):
     fitted, p = fit(asset, factors)
-    return per_input_row(fitted.resid, p.rows, asset.n_rows)
+    return mark_failures(per_input_row(fitted.resid, p.rows, asset.n_rows), fitted.failures, axis=1)
 
 
 def fm_tracking(asset: Table, factors: Table):
     fitted, p = fit(asset, factors)
-    return per_input_row(fitted.tracking, p.rows, asset.n_rows)
+    return mark_failures(per_input_row(fitted.tracking, p.rows, asset.n_rows), fitted.failures, axis=1)
 
 
 def fm_hedged(asset: Table, factors: Table):
     fitted, p = fit(asset, factors)
-    return per_input_row(fitted.hedged, p.rows, asset.n_rows)
+    return mark_failures(per_input_row(fitted.hedged, p.rows, asset.n_rows), fitted.failures, axis=1)
 
 
 def fm_hedge(position: float, asset: Table, factors: Table, target_share: float = 0.0):
@@ -183,42 +190,69 @@ def fm_size(vol_budget: np.ndarray, variance: np.ndarray, horizon_periods: float
 def fm_vardecomp(asset: Table, factors: Table):
     fitted, p = fit(asset, factors)
     values = np.column_stack([fitted.total_var, fitted.factor_var, fitted.idio_var, fitted.factor_share])
-    return labelled("asset", ("total_var", "factor_var", "idio_var", "factor_share"), p.asset_names, values)
+    table = labelled("asset", ("total_var", "factor_var", "idio_var", "factor_share"), p.asset_names, values)
+    return mark_failures(table, fitted.failures, axis=0, row_offset=1, col_offset=1)
 
 
 def fm_riskshare(asset: Table, factors: Table, hedge=None):
     fitted, _ = fit(asset, factors)
     if hedge is None:
-        return fitted.factor_share[:, None]
+        return mark_failures(fitted.factor_share[:, None], fitted.failures, axis=0)
     h = hedge.ravel()
     if h.size != fitted.n_factors:
         raise ShapeMismatch(f"has {h.size} values but there are {fitted.n_factors} factors; give one per factor", "hedge")
     shares = [core.hedged_factor_share(fitted.betas[i], h, fitted.factor_cov_of(i), fitted.idio_var[i])
-              for i in range(fitted.n_assets)]
-    return np.array(shares)[:, None]
+              if fitted.fitted_asset(i) else np.nan for i in range(fitted.n_assets)]
+    return mark_failures(np.array(shares)[:, None], fitted.failures, axis=0)
 
 
 def fm_covmat(returns: Table, factors: Table, method: str = "factor", periods_per_year=None):
-    cov = _covariance(returns, factors, method)
-    return cov if periods_per_year is None else core.annualize(cov, "var", periods_per_year)
+    cov, failures = _covariance(returns, factors, method)
+    cov = cov if periods_per_year is None else core.annualize(cov, "var", periods_per_year)
+    return mark_failures(cov, failures, axis=(0, 1))
 
 
 def fm_corrmat(returns: Table, factors: Table, method: str = "factor"):
-    return core.correlation_from_covariance(_covariance(returns, factors, method))
+    cov, failures = _covariance(returns, factors, method)
+    return mark_failures(core.correlation_from_covariance(cov), failures, axis=(0, 1))
 
 
-def _covariance(returns: Table, factors: Table, method: str) -> np.ndarray:
+def _covariance(returns: Table, factors: Table, method: str) -> tuple[np.ndarray, dict]:
+    """The N x N covariance by ``method`` and the failed assets; NaN rows and columns for columns with no values."""
     key = method.strip().lower()
-    if key == "sample":
-        check_decimal_returns(returns, "returns")
-        return core.sample_covariance(returns.values)
-    if key == "shrink":
-        check_decimal_returns(returns, "returns")
-        return core.ledoit_wolf(returns.values)[0]
+    if key in ("sample", "shrink"):
+        check_returns(returns, "returns")
+        estimate = core.sample_covariance if key == "sample" else (lambda r: core.ledoit_wolf(r)[0])
+        return cross_section(returns.values, returns.labels("asset"), estimate, "returns")
     if key != "factor":
         raise InvalidArgument(f"must be factor, sample or shrink (Ledoit-Wolf), got '{method}'", "method")
     fitted, _ = fit(returns, factors, argument="returns")
-    return core.factor_covariance(fitted.betas, fitted.factor_cov, fitted.idio_var)
+    return core.factor_covariance(fitted.betas, fitted.factor_cov, fitted.idio_var), fitted.failures
+
+
+def cross_section(values: np.ndarray, names, estimate, argument: str) -> tuple[np.ndarray, dict]:
+    """``estimate`` (an N x N statistic over rows complete in every column) on the columns with values.
+
+    A column with no values is left out (blank row and column); a column
+    that does not vary is a failure in its own slot (it has no covariance to
+    estimate, only rounding error).
+    """
+    filled = filled_columns(values)
+    flat = core.does_not_vary(values) & ((~np.isnan(values)).sum(axis=0) > 1)
+    failures = {int(j): core.TooFewObservations(
+        f"'{names[j]}' does not vary (a constant series has no covariance to estimate); leave it out", argument)
+        for j in filled if flat[j]}
+    used = np.array([j for j in filled if j not in failures], dtype=int)
+    out = np.full((values.shape[1], values.shape[1]), np.nan)
+    if used.size == 0:
+        raise next(iter(failures.values())) if failures else core.TooFewObservations("has no values", argument)
+    out[np.ix_(used, used)] = estimate(values[:, used])
+    return out, failures
+
+
+def filled_columns(values: np.ndarray) -> np.ndarray:
+    """Positions of the columns that hold at least one value (the others are not assets)."""
+    return np.flatnonzero(~np.isnan(values).all(axis=0))
 
 
 def fm_paramcount(n_assets: float, n_factors: float = 1.0):
@@ -246,29 +280,56 @@ def with_index(table: Table, values: np.ndarray, dates) -> np.ndarray:
 
 
 def fm_excess(returns: Table, rf):
-    check_decimal_returns(returns, "returns")
+    check_returns(returns, "returns")
+    periods = periods_per_year_of(returns)
     if isinstance(rf, Table):
         if rf.n_cols != 1:
             raise ShapeMismatch(f"must be one column or a number, got {rf.n_cols} columns", "rf")
-        check_decimal_returns(rf, "rf")
+        check_rate(rf, "rf", periods)
         if returns.dates is not None and rf.dates is not None:
             rows, rf_rows = match_dates(returns, rf, "returns", "rf")
             excess = core.excess_returns(returns.values[rows], rf.values[rf_rows])
             return with_index(returns, excess, returns.dates[rows])
         rate = rf.values
     else:
+        check_rate(rf, "rf", periods)
         rate = rf
     return with_index(returns, core.excess_returns(returns.values, rate), returns.dates)
 
 
 def fm_returns(prices: Table):
-    values = core.simple_returns(prices.values)
-    return with_index(prices, values, None if prices.dates is None else prices.dates[1:])
+    """Returns in date order whatever the row order: each row's return is over the period since the one before it in time."""
+    order = time_order(prices.dates, prices.n_rows)
+    values = core.simple_returns(prices.values[order])
+    if prices.dates is None:
+        return with_index(prices, values, None)
+    later = order[1:]  # each return belongs to the later of its two rows; the oldest row has none
+    keep = np.sort(later)
+    placed = np.empty_like(values)
+    placed[np.searchsorted(keep, later)] = values
+    return with_index(prices, placed, prices.dates[keep])
 
 
 def fm_sharpe(returns: Table, periods_per_year=None):
-    check_decimal_returns(returns, "returns")
-    return core.sharpe_ratio(returns.values, periods_per_year)[None, :]
+    check_returns(returns, "returns")
+    values, names = returns.values, returns.labels("asset")
+    count = (~np.isnan(values)).sum(axis=0)
+    flat = core.does_not_vary(values)
+    failures = {}
+    for j in filled_columns(values):
+        if count[j] < 2:
+            failures[int(j)] = core.TooFewObservations(
+                f"'{names[j]}' has {count[j]} return; a standard deviation needs at least 2", "returns")
+        elif flat[j]:
+            failures[int(j)] = core.TooFewObservations(
+                f"'{names[j]}' does not vary, so it has no Sharpe ratio; leave it out", "returns")
+    ratio = np.full(values.shape[1], np.nan)
+    good = np.array([j for j in filled_columns(values) if j not in failures], dtype=int)
+    if good.size:
+        ratio[good] = core.sharpe_ratio(values[:, good], periods_per_year)
+    elif failures:
+        raise next(iter(failures.values()))
+    return mark_failures(ratio[None, :], failures, axis=1)
 
 
 def fm_annualize(value: np.ndarray, kind: str, periods_per_year: float):

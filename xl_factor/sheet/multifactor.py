@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import core
-from ..core.errors import InvalidArgument
-from .functions import check_decimal_returns, fit, label_values, labelled, one_asset, pair, per_input_row, stacked, with_index
+from ..core.errors import InvalidArgument, ShapeMismatch
+from .functions import (filled_columns, fit, label_values, labelled, one_asset, pair, per_input_row,
+                        stacked, with_index)
+from .units import check_returns
 from .values import Table
 
 PCA_OUTPUTS = ("loadings", "factors", "explained")
@@ -24,9 +26,16 @@ RISK_COLUMNS = ("var_contrib", "vol_contrib", "pct_contrib")
 ASSET_COLUMNS = ("weight", "mcr", "vol_contrib", "pct_contrib")
 
 
-def fm_famamacbeth(returns: Table, factors: Table, cov_type: str = "unadjusted"):
+def _filled_pair(returns: Table, factors: Table):
+    """Paired rows and the columns with values (a column with no values is not a test asset)."""
     p = pair(returns, factors, "returns", "factors")
-    res = core.fama_macbeth(p.asset, p.factors, cov_type, p.asset_names, p.factor_names)
+    cols = filled_columns(p.asset)
+    return p.asset[:, cols], p.factors, tuple(p.asset_names[c] for c in cols), p.factor_names
+
+
+def fm_famamacbeth(returns: Table, factors: Table, cov_type: str = "unadjusted"):
+    y, f, names, fnames = _filled_pair(returns, factors)
+    res = core.fama_macbeth(y, f, cov_type, names, fnames)
     values = np.column_stack([res.premia, res.std_err, res.t, res.p_value,
                               res.shanken_se, res.shanken_t, res.shanken_p])
     summary = (res.mean_r2, float(res.n_periods), float(res.n_assets),
@@ -35,8 +44,7 @@ def fm_famamacbeth(returns: Table, factors: Table, cov_type: str = "unadjusted")
 
 
 def fm_grs(returns: Table, factors: Table):
-    p = pair(returns, factors, "returns", "factors")
-    res = core.grs_test(p.asset, p.factors, p.asset_names, p.factor_names)
+    res = core.grs_test(*_filled_pair(returns, factors))
     values = [[res.f_stat], [float(res.df_num)], [float(res.df_den)], [res.p_value]]
     return labelled("", ("value",), GRS_ROWS, values)
 
@@ -45,10 +53,13 @@ def fm_pca(returns: Table, k: float, output: str = "loadings"):
     key = str(output).strip().lower()
     if key not in PCA_OUTPUTS:
         raise InvalidArgument(f"output must be loadings, factors or explained, got '{output}'", "output")
-    check_decimal_returns(returns, "returns")
-    pcs = core.principal_components(returns.values, k, returns.labels("asset"))
+    check_returns(returns, "returns")
+    cols = filled_columns(returns.values)
+    pcs = core.principal_components(returns.values[:, cols], k, tuple(returns.labels("asset")[c] for c in cols))
     if key == "loadings":
-        return pcs.loadings
+        loadings = np.full((returns.n_cols, pcs.loadings.shape[1]), np.nan)
+        loadings[cols] = pcs.loadings
+        return loadings
     if key == "explained":
         return pcs.explained[None, :]
     named = Table(pcs.factors, pcs.names if returns.names is not None else None, returns.dates, returns.date_label)
@@ -76,7 +87,13 @@ def fm_adjbeta(beta: np.ndarray, weight: float = core.BLUME_WEIGHT):
 
 def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
     fitted, p = fit(returns, factors, argument="returns")
-    res = core.risk_contributions(weights, fitted.betas, fitted.factor_cov, fitted.idio_var)
+    w = weights.ravel()
+    if w.size != fitted.n_assets:
+        raise ShapeMismatch(
+            f"has {w.size} value{'s' if w.size != 1 else ''} but returns has {fitted.n_assets} asset column"
+            f"{'s' if fitted.n_assets != 1 else ''}; give one weight per asset column", "weights")
+    held = _held_assets(w, fitted, p.asset_names)
+    res = core.risk_contributions(w[held], fitted.betas[held], fitted.factor_cov, fitted.idio_var[held])
     sources = labelled(
         "source", RISK_COLUMNS, p.factor_names + ("systematic", "specific", "total"),
         np.vstack([
@@ -86,6 +103,26 @@ def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
             [res.total_var, res.total_vol, 1.0],
         ]),
     )
-    assets = labelled("asset", ASSET_COLUMNS, p.asset_names,
-                      np.column_stack([res.weights, res.mcr, res.asset_vol_contrib, res.asset_pct]))
-    return stacked(sources, assets)
+    per_asset = np.full((fitted.n_assets, len(ASSET_COLUMNS)), np.nan)
+    per_asset[held] = np.column_stack([res.weights, res.mcr, res.asset_vol_contrib, res.asset_pct])
+    return stacked(sources, labelled("asset", ASSET_COLUMNS, p.asset_names, per_asset))
+
+
+def _held_assets(w: np.ndarray, fitted, names) -> np.ndarray:
+    """Positions of the assets in the portfolio: a column with no values and no weight is left out.
+
+    An asset that has a weight but no numbers refuses the call: the
+    portfolio's risk cannot leave it out.
+    """
+    held = []
+    for i in range(fitted.n_assets):
+        weighted = not np.isnan(w[i]) and w[i] != 0
+        if fitted.fitted_asset(i):
+            held.append(i)
+        elif i in fitted.failures and weighted:
+            raise fitted.failures[i]
+        elif weighted:
+            raise InvalidArgument(
+                f"gives '{names[i]}' a weight of {w[i]:g}, but it has no returns; give it returns or a blank weight",
+                "weights")
+    return np.array(held, dtype=int)

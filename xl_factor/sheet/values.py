@@ -7,15 +7,20 @@ an ``int`` COM error code. The rules (the function reference repeats them):
   numbers.
 * **Date column**: the first column (of a range with at least two columns)
   is the period index when its non-blank cells are all dates, either as
-  ``datetime`` (classic Excel) or as whole-number serials (LibreOffice,
-  xlwings Lite, dates returned by another FM_* function) between 61
-  (1900-03-01) and 2958465 (9999-12-31) that are labelled as dates (a header
-  containing date, time, day, week, month, quarter, year or period) or that
-  rise strictly, one to 366 days a step, over at least three rows. Returns
-  and prices never look like that: returns are not whole numbers above 60,
-  and prices do not rise every single period by whole units. ISO text dates
-  (``2020-01-31``) count too. A row whose date cell is blank keeps its place
-  in the results but holds no data.
+  ``datetime`` (classic Excel; time-zone-aware ones are read at their
+  wall-clock time, as Excel shows them), ISO text dates (``2020-01-31``),
+  or whole-number serials (LibreOffice, xlwings Lite, dates returned by
+  another FM_* function). Serials count as dates when they lie between 61
+  (1900-03-01) and 2958465 (9999-12-31) and either the header above says so
+  (a word of :data:`DATE_WORDS` or :data:`DATE_WHOLE_WORDS`, in several
+  languages) or, whatever the
+  header, they run strictly one way (oldest first or newest first) over at
+  least three rows, in steps of a calendar (1 to 10 days, a week, a month,
+  a quarter, half a year or a year), between 1920 and 2200. Returns are
+  never whole numbers in those ranges, and prices do not move by calendar
+  steps every single period in that range; a column that is neither stays
+  a series, where the unit checks refuse it rather than regress it. A row
+  whose date cell is blank keeps its place in the results but holds no data.
 * **Missing values**: blanks, text, booleans and error cells below the
   header are missing (NaN), as Excel's own SLOPE and VAR.S ignore them.
 
@@ -26,6 +31,7 @@ per-cell pass only over the columns that mix types.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,7 +44,18 @@ from pandas.api.types import infer_dtype
 from ..core.errors import InvalidArgument, ShapeMismatch
 from .excel import ERROR_CODE_ARRAY, FIRST_SERIAL, LAST_SERIAL, MISSING_ARGUMENT, is_error_code, serials_to_dates
 
-_DATE_LABEL = re.compile(r"date|time|day|week|month|quarter|year|period", re.IGNORECASE)
+#: Words that mark a header over serial dates: anywhere in the header (``TradeDate``, ``Month end``) ...
+DATE_WORDS = ("date", "time", "day", "week", "month", "quarter", "year", "period", "datum", "monat", "jahr",
+              "fecha", "jour", "mois", "année", "annee", "giorno", "mese", "anno", "maand", "jaar", "periode")
+#: ... or, for short words that occur inside other words, only as a whole word (``Tag``, ``Mes``).
+DATE_WHOLE_WORDS = ("tag", "mes", "año", "ano", "dia", "data", "zeit", "dag")
+_DATE_LABEL = re.compile(
+    "|".join(DATE_WORDS) + "|" + "|".join(rf"\b{w}\b" for w in DATE_WHOLE_WORDS), re.IGNORECASE)
+#: Steps between consecutive serial dates that a calendar makes, in days.
+_CALENDAR_STEPS = np.array(sorted({*range(1, 11), *range(12, 16), *range(26, 33), *range(58, 63),
+                                   *range(88, 94), *range(179, 186), 364, 365, 366}))
+#: Serials of 1920-01-01 and 2200-01-01: the span read as dates without a date header.
+_PLAUSIBLE_SERIALS = (7306, 109574)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
 _NUMERIC_KINDS = {"floating", "integer", "mixed-integer-float", "decimal", "empty"}
 
@@ -233,8 +250,9 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
     present = [cells[i] for i in filled]
     kinds = {type(c) for c in present}
     if all(issubclass(k, (datetime, date)) for k in kinds):
-        stamps = pd.DatetimeIndex(present)
-        return _with_blanks(cells, stamps.tz_localize(None) if stamps.tz is not None else stamps)
+        # Wall-clock time of aware datetimes, so that aware and naive cells can share a column.
+        wall = [c.replace(tzinfo=None) if isinstance(c, datetime) and c.tzinfo is not None else c for c in present]
+        return _with_blanks(cells, pd.DatetimeIndex(pd.to_datetime(wall)))
     if kinds <= {float, int}:
         serials = np.array(present, dtype=float)
         if not _looks_like_serials(serials, label):
@@ -246,12 +264,17 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
 
 
 def _looks_like_serials(serials: np.ndarray, label: str | None) -> bool:
+    """Whole-number serials under a date header, or running one way in calendar steps over 1920-2200."""
     if np.any(serials != np.floor(serials)) or serials.min() < FIRST_SERIAL or serials.max() > LAST_SERIAL:
         return False
     if label and _DATE_LABEL.search(label):
         return True
+    if len(serials) < 3 or serials.min() < _PLAUSIBLE_SERIALS[0] or serials.max() > _PLAUSIBLE_SERIALS[1]:
+        return False
     steps = np.diff(serials)
-    return len(serials) >= 3 and bool(np.all((steps >= 1) & (steps <= 366)))
+    if steps[0] < 0:
+        steps = -steps  # newest first, as most exports sort
+    return bool(np.isin(steps, _CALENDAR_STEPS).all())
 
 
 def _with_blanks(cells: list, present_dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -277,7 +300,13 @@ def parse_number(value, argument: str, default=None, allow_missing: bool = False
         cell = rows[0][0]
     if type(cell) is bool or is_error_code(cell) or not isinstance(cell, (int, float, Decimal, np.integer, np.floating)):
         raise InvalidArgument(f"must be a number, got {_describe(cell)}", argument)
-    return float(cell)
+    try:
+        number = float(cell)
+    except OverflowError:  # an int or Decimal beyond a double
+        number = math.inf
+    if not math.isfinite(number):
+        raise InvalidArgument(f"must be a finite number, got {number}", argument)
+    return number
 
 
 def parse_text(value, argument: str, default: str | None = None) -> str:
@@ -313,8 +342,21 @@ def parse_bool(value, argument: str, default: bool) -> bool:
 
 
 def parse_numbers(value, argument: str) -> np.ndarray:
-    """A block of plain numbers (no header or date column) as a 2-D float array; NaN for non-numbers."""
-    return to_float(as_rows(value, argument))
+    """A block of plain numbers (no header or date column) as a 2-D float array, NaN for a blank cell.
+
+    Any other cell (text, even text that reads as a number, TRUE/FALSE, an
+    error value, a date) is refused with its position: a number is due there,
+    and a blank result would hide the mistake.
+    """
+    rows = as_rows(value, argument)
+    values = to_float(rows)
+    for i, j in np.argwhere(np.isnan(values)):
+        cell = rows[i][j]
+        if not (cell is None or cell == "" or (isinstance(cell, float) and math.isnan(cell))):
+            where = "" if values.size == 1 else f" in row {i + 1}, column {j + 1} of the range"
+            raise InvalidArgument(f"must hold numbers, got {_describe(cell)}{where}; give a number or leave it blank",
+                                  argument)
+    return values
 
 
 def _describe(cell) -> str:

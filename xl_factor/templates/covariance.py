@@ -56,7 +56,8 @@ def build(wb, ws) -> None:
         for j in range(N):
             c = L.col(2 + j)
             cell = ws[f"{c}{DIFF_TOP + 1 + i}"]
-            cell.value = f"={c}{FACTOR_TOP + 1 + i}-{c}{SAMPLE_TOP + 1 + i}"
+            a, b = f"{c}{FACTOR_TOP + 1 + i}", f"{c}{SAMPLE_TOP + 1 + i}"
+            cell.value = f'=IF(AND(ISNUMBER({a}),ISNUMBER({b})),{a}-{b},"")'  # an asset with no data stays blank
             cell.number_format = S.VARIANCE
 
     S.section(ws, f"A{DECOMP_TOP - 1}", "Variance decomposition of every asset (FM_VARDECOMP), per period")

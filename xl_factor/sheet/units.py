@@ -1,0 +1,143 @@
+"""Units, checked series by series: returns must be per-period decimals, not percent or prices.
+
+Every data range that should hold returns (assets, factors) or a rate (the
+risk-free rate, a range or a single number) passes through here, and each
+column is judged on its own, so one column in percent among decimal ones,
+or one price column among returns, is refused by name. The rules:
+
+* **percent**: a column whose typical size (median absolute value) is above
+  ``PERCENT_MEDIAN`` (50% a period), or, when its dates tell the frequency,
+  whose typical size scaled to a year (times the square root of periods per
+  year) is above ``PERCENT_ANNUAL`` (a typical move of 200% a year), or that
+  falls below ``-1 - FALL_MARGIN`` somewhere (a simple return cannot lose
+  more than 100%);
+* **prices**: a column that varies, is positive in every one of at least
+  ``PRICE_MIN_ROWS`` periods, is above ``PRICE_LEVEL`` (0.5% a period) in the
+  median, and is smooth (its median change is under ``PRICE_SMOOTHNESS`` of its
+  median level): an FX rate, an index level, a penny stock;
+* **asset against factor scale**: when the typical size of the asset columns
+  and that of the factor columns differ more than ``SCALE_RATIO`` times and
+  the larger is above ``SCALE_FLOOR``, the larger side is taken for percent;
+* **rates** (the risk-free rate): above ``RATE_MEDIAN`` (20%) a period, or
+  above ``RATE_ANNUAL`` (30%) a year when the frequency is known.
+
+A refusal names the argument and the column and says what to do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import core
+from ..core.errors import InvalidArgument
+from .values import Table
+
+PERCENT_MEDIAN = 0.5
+PERCENT_ANNUAL = 2.0
+FALL_MARGIN = 0.5
+PRICE_MIN_ROWS = 10
+PRICE_LEVEL = 0.005
+PRICE_SMOOTHNESS = 0.2
+SCALE_RATIO = 25.0
+SCALE_FLOOR = 0.05
+RATE_MEDIAN = 0.2
+RATE_ANNUAL = 0.3
+
+#: Rows sampled (evenly spaced) for the typical size: the median of a sample costs far less than a parse.
+_SAMPLE_ROWS = 512
+
+
+def typical_size(values: np.ndarray) -> np.ndarray:
+    """(N,) median absolute value of each column over an even sample of rows, NaN ignored."""
+    step = max(1, values.shape[0] // _SAMPLE_ROWS)
+    sample = np.abs(values[::step])
+    out = np.full(values.shape[1], np.nan)
+    filled = ~np.isnan(sample).all(axis=0)
+    if filled.any():
+        out[filled] = np.nanmedian(sample[:, filled], axis=0)
+    return out
+
+
+def check_returns(table: Table, argument: str) -> np.ndarray:
+    """Refuse any column of ``table`` in percent or prices; return each column's typical size."""
+    values = table.values
+    size = typical_size(values)
+    names = table.labels("col")
+    periods = periods_per_year_of(table)
+    with np.errstate(invalid="ignore"):
+        lowest = np.nanmin(np.where(np.isnan(values), np.inf, values), axis=0) if values.size else np.array([])
+    for j in np.flatnonzero(~np.isnan(size)):
+        column = values[:, j]
+        if size[j] > PERCENT_MEDIAN or (periods and size[j] * np.sqrt(periods) > PERCENT_ANNUAL):
+            _refuse_percent(argument, names[j], column, f"typical size {size[j]:.3g} a period")
+        if lowest[j] < -1.0 - FALL_MARGIN:
+            _refuse_percent(argument, names[j], column, f"a value of {lowest[j]:.3g}, a fall of more than 100%")
+        if lowest[j] > 0 and _smooth_level(column):
+            raise InvalidArgument(
+                f"column '{names[j]}' looks like prices, not returns (positive every period, smooth, around "
+                f"{size[j]:.3g}); turn prices into returns with FM_RETURNS", argument)
+    return size
+
+
+def check_scales(asset_size: np.ndarray, factor_size: np.ndarray, left: str, right: str) -> None:
+    """Refuse an asset range and a factor range whose typical sizes differ as percent and decimals do."""
+    a, f = _median(asset_size), _median(factor_size)
+    if not (a > 0 and f > 0):
+        return
+    ratio = max(a, f) / min(a, f)
+    if ratio > SCALE_RATIO and max(a, f) > SCALE_FLOOR:
+        big, small = (left, right) if a > f else (right, left)
+        raise InvalidArgument(
+            f"is about {ratio:.0f} times the size of {small} (typical {max(a, f):.3g} against {min(a, f):.3g} a "
+            f"period): it looks like percent; give both as decimals (divide percent by 100)", big)
+
+
+def check_rate(rate, argument: str, periods_per_year: float | None = None) -> None:
+    """Refuse a risk-free rate (a number or a one-column Table) that looks like percent."""
+    if isinstance(rate, Table):
+        size = typical_size(rate.values)
+        level = float(size[0]) if size.size and not np.isnan(size[0]) else 0.0
+        periods = periods_per_year or periods_per_year_of(rate)
+    else:
+        level, periods = abs(float(rate)), periods_per_year
+    if level > RATE_MEDIAN or (periods and level * periods > RATE_ANNUAL):
+        per_year = f" ({level * periods:.3g} a year)" if periods else ""
+        raise InvalidArgument(
+            f"looks like percent: {level:.3g} a period{per_year} is no risk-free rate; give it as a decimal per "
+            "period (divide percent by 100, an annual rate by the periods per year)", argument)
+
+
+def _smooth_level(column: np.ndarray) -> bool:
+    present = column[~np.isnan(column)]
+    if present.size < PRICE_MIN_ROWS:
+        return False
+    level = float(np.median(present))
+    change = float(np.median(np.abs(np.diff(present))))
+    varies = not bool(core.does_not_vary(present))  # a constant series is no price: the fit refuses it itself
+    return varies and level > PRICE_LEVEL and change < PRICE_SMOOTHNESS * level
+
+
+def _refuse_percent(argument: str, name: str, column: np.ndarray, why: str) -> None:
+    present = column[~np.isnan(column)]
+    hint = ""
+    if present.size and np.all(present == np.floor(present)) and present.min() >= 61:
+        hint = "; if it holds dates, head the column Date"
+    raise InvalidArgument(
+        f"column '{name}' looks like percent or prices ({why}); give returns as decimals "
+        f"(divide percent by 100){hint}", argument)
+
+
+def periods_per_year_of(table: Table) -> float | None:
+    """Periods per year its dates show (see :func:`xl_factor.core.infer_periods_per_year`), or ``None``."""
+    if table.dates is None:
+        return None
+    _, dates = table.dated_rows()
+    try:
+        return float(core.infer_periods_per_year(dates))
+    except core.FactorModelError:
+        return None
+
+
+def _median(sizes: np.ndarray) -> float:
+    sizes = sizes[~np.isnan(sizes)]
+    return float(np.median(sizes)) if sizes.size else float("nan")
