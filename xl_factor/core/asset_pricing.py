@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InvalidArgument, ShapeMismatch, SingularFactors, TooFewObservations
+from .conditioning import does_not_vary, explained_exactly, ill_conditioned
 from .regression import fit_factor_model
 from .statistics import newey_west_lags
 from .validation import as_2d, check_finite, column_names
@@ -148,8 +149,7 @@ def fama_macbeth(returns, factors, cov_type: str = "unadjusted", asset_names=Non
 
     design = np.column_stack([np.ones(n_assets), first.betas])
     q, r = np.linalg.qr(design)
-    singular = np.linalg.svd(r, compute_uv=False)
-    if singular[-1] <= singular[0] * max(design.shape) * np.finfo(float).eps:
+    if does_not_vary(first.betas).any() or ill_conditioned(np.atleast_2d(np.cov(first.betas, rowvar=False))):
         raise SingularFactors(
             "the assets' betas are collinear (for example every asset has the same beta), so the cross-section "
             "cannot tell the premia apart; use test assets whose betas differ", "returns")
@@ -240,7 +240,7 @@ def grs_test(returns, factors, asset_names=None, factor_names=None) -> GRSResult
     fit.require_all()
     resid = fit.resid
     sigma = resid.T @ resid / (n_obs - k - 1)
-    _check_residual_rank(sigma, names)
+    _check_residual_rank(sigma, y, names)
     mu = f.mean(axis=0)
     dev = f - mu
     omega = np.atleast_2d(dev.T @ dev / n_obs)
@@ -253,16 +253,16 @@ def grs_test(returns, factors, asset_names=None, factor_names=None) -> GRSResult
                      p_value=float(stats.f.sf(f_stat, n_assets, df_den)), alphas=alpha, n_obs=n_obs)
 
 
-def _check_residual_rank(sigma: np.ndarray, names) -> None:
+def _check_residual_rank(sigma: np.ndarray, y: np.ndarray, names) -> None:
     """Refuse a residual covariance that is singular: an asset spanned by the factors or by other assets."""
     diag = np.diag(sigma)
-    scale = np.sqrt(np.where(diag > 0, diag, 1.0))
-    if np.any(diag <= 1e-24 * max(float(diag.max()), 1e-300)):
-        i = int(np.argmin(diag))
+    exact = explained_exactly(diag, np.var(y, axis=0, ddof=1))
+    if exact.any():
+        i = int(np.argmax(exact))
         raise SingularFactors(
             f"asset '{names[i]}' has no residual variance (it is a combination of the factors); drop it", "returns")
-    corr = sigma / np.outer(scale, scale)
-    if np.linalg.eigvalsh(corr)[0] <= 1e-12 * len(diag):
+    scale = np.sqrt(diag)
+    if ill_conditioned(sigma / np.outer(scale, scale)):
         raise SingularFactors(
             "the assets' residuals are collinear (an asset is a combination of other assets and the factors); "
             "drop the redundant asset", "returns")

@@ -9,8 +9,9 @@ Every period's fit is a solve of its own (K+1) x (K+1) normal equations; the
 moment matrices of all periods are built at once (windowed sums for the
 rolling fit, a discounted prefix sum for the exponential one) and solved as
 one batch. A fit is blank (NaN) when it has fewer than ``K + 2`` present rows
-or when its factors do not vary (numerically constant or collinear: smallest
-eigenvalue of the moment matrix, scaled to a unit diagonal, below 1e-10).
+or when its moment matrix is ill-conditioned by the package's one rule
+(:func:`xl_factor.core.conditioning.ill_conditioned`: constant or collinear
+factors over the window).
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .conditioning import ill_conditioned
 from .errors import InvalidArgument, ShapeMismatch
 from .validation import as_2d, check_finite, column_names
-
-#: Smallest eigenvalue of the unit-diagonal moment matrix below which a fit is singular.
-SINGULAR_EIGENVALUE = 1e-10
 
 
 @dataclass(frozen=True)
@@ -65,12 +64,23 @@ def _solve(xx: np.ndarray, xy: np.ndarray, count: np.ndarray, min_obs: int) -> n
     diag = np.einsum("mii->mi", m)
     scale = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), 0.0)
     scaled = m * scale[:, :, None] * scale[:, None, :]
-    ok = np.linalg.eigvalsh(scaled)[:, 0] > SINGULAR_EIGENVALUE
+    ok = ~ill_conditioned(_centred(m))
     solved = np.full(v.shape, np.nan)
     if ok.any():
         solved[ok] = scale[ok] * np.linalg.solve(scaled[ok], (scale[ok] * v[ok])[..., None])[..., 0]
     coef[enough] = solved
     return coef
+
+
+def _centred(m: np.ndarray) -> np.ndarray:
+    """The factors' covariance blocks (M, K, K) of moment matrices (M, p, p) whose first row is the constant's.
+
+    ``sum x x' / n - mean mean'``: conditioning is judged on centred
+    factors, as in every other fit of the package.
+    """
+    n = m[:, 0, 0][:, None, None]
+    mean = m[:, 0, 1:] / n[:, :, 0]
+    return m[:, 1:, 1:] / n - mean[:, :, None] * mean[:, None, :]
 
 
 def _result(coef: np.ndarray, n_obs: np.ndarray) -> TimeVaryingBetas:
