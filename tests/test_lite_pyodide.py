@@ -517,6 +517,15 @@ def test_hac_with_zero_lags_is_hc0_as_the_refusal_says():
     np.testing.assert_allclose(hac0[1:4, 1:7].astype(float), hc0[1:4, 1:7].astype(float), rtol=RTOL)
 
 
+def test_cache_budgets_shrink_only_under_pyodide(monkeypatch):
+    from xl_factor.sheet import runtime
+
+    assert runtime.cache_bytes(512 * runtime.MIB) == 512 * runtime.MIB and not runtime.is_pyodide()
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    assert runtime.cache_bytes(512 * runtime.MIB) == 512 * runtime.MIB * PYODIDE_CACHE_BYTES // runtime.CPYTHON_CACHE_BYTES
+    assert runtime.runtime_memory_budget() == PYODIDE_CACHE_BYTES
+
+
 def test_lite_requirements_list_what_a_cell_imports():
     assert lite.render_requirements().splitlines()[:-1] == ["numpy", "pandas", "scipy", "statsmodels"]
     assert "openpyxl" not in lite.render_requirements()

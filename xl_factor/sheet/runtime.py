@@ -6,8 +6,9 @@ WebAssembly). Two of its conditions change how the sheet layer behaves:
 * **Memory.** The WebAssembly heap holds at most 2 GiB, shared by the
   interpreter, numpy, pandas, scipy, the Python lists Lite builds of every
   range it hands over, and the caches. :func:`runtime_memory_budget` gives
-  the bytes all of the sheet's caches together may hold: 768 MiB on CPython,
-  256 MiB (an eighth of the heap) under Pyodide. It is decided at run time
+  the bytes all of the sheet's caches together may hold: 1,280 MiB on
+  CPython (fits 512, tables 256, pairs 512), 256 MiB (an eighth of the heap)
+  under Pyodide; :func:`cache_bytes` scales one cache's CPython budget to it. It is decided at run time
   (``sys.platform == "emscripten"``), not when the wheel is built: the same
   wheel serves both.
 * **Blank cells as 0.** xlwings Lite's documentation says a blank single
@@ -23,8 +24,8 @@ from __future__ import annotations
 import sys
 
 MIB = 2**20
-#: Bytes the caches may hold together on CPython (the fits' 512 MiB and the tables' 256 MiB).
-CPYTHON_CACHE_BYTES = 768 * MIB
+#: Bytes the caches may hold together on CPython (fits 512 MiB, tables 256 MiB, pairs 512 MiB).
+CPYTHON_CACHE_BYTES = 1280 * MIB
 #: Bytes the caches may hold together under Pyodide: an eighth of its 2 GiB heap.
 PYODIDE_CACHE_BYTES = 256 * MIB
 
@@ -37,6 +38,12 @@ def is_pyodide() -> bool:
 def runtime_memory_budget() -> int:
     """Bytes all of the sheet's caches together may hold in the running Python."""
     return PYODIDE_CACHE_BYTES if is_pyodide() else CPYTHON_CACHE_BYTES
+
+
+def cache_bytes(cpython_bytes: int) -> int:
+    """One cache's byte budget in the running Python: ``cpython_bytes`` on CPython, its share of
+    :data:`PYODIDE_CACHE_BYTES` under Pyodide (e.g. ``FitCache(max_bytes=cache_bytes(512 * MIB))``)."""
+    return cpython_bytes * runtime_memory_budget() // CPYTHON_CACHE_BYTES
 
 
 #: Under xlwings Lite, what a 0 in an optional single-cell argument means (a blank cell may arrive as 0):
