@@ -27,7 +27,7 @@ from .errors import (
 from .pca import PrincipalComponents, principal_components
 from .periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, ANNUAL, annualize, infer_periods_per_year
 from .regression import FactorFit, fit_factor_model
-from .returns import align_on_dates, excess_returns, simple_returns
+from .returns import align_on_dates, check_unique_dates, excess_returns, simple_returns
 from .rolling import TimeVaryingBetas, ewma_betas, rolling_betas
 from .risk import (
     expected_pnl,
@@ -45,7 +45,7 @@ __all__ = [
     "FactorFit", "FactorModelError", "FamaMacBethResult", "GRSResult", "InvalidArgument", "NoOverlap",
     "NonFiniteValues", "PrincipalComponents", "RegressionStatistics", "RiskAttribution", "ShapeMismatch",
     "SingularFactors", "TimeVaryingBetas", "TooFewObservations",
-    "align_on_dates", "annualize", "blume_adjusted_beta", "correlation_from_covariance", "does_not_vary",
+    "align_on_dates", "annualize", "check_unique_dates", "blume_adjusted_beta", "correlation_from_covariance", "does_not_vary",
     "ewma_betas", "explained_exactly", "ill_conditioned",
     "excess_returns", "expected_pnl", "factor_covariance", "factor_share", "fama_macbeth", "fit_factor_model",
     "full_hedge", "grs_test", "hedge_to_target", "hedged_factor_share", "infer_periods_per_year",

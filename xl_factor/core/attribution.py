@@ -71,8 +71,11 @@ def risk_contributions(weights, betas, factor_cov, idio_var) -> RiskAttribution:
         raise ShapeMismatch(
             f"has {w.size} value{'s' if w.size != 1 else ''} but returns has {n_assets} asset column"
             f"{'s' if n_assets != 1 else ''}; give one weight per asset column", "weights")
-    if not np.all(np.isfinite(w)) or np.any(np.abs(w) > 1e150):
+    if not np.all(np.isfinite(w)):
         raise InvalidArgument("must hold a finite number for every asset (a blank is not a zero weight)", "weights")
+    if np.any(np.abs(w) > 1e150):
+        raise NonFiniteValues("are too large (above 1e150): the portfolio variance would overflow; give fractions "
+                              "of capital or currency amounts", "weights")
     if not np.any(w != 0):
         raise InvalidArgument("must not all be zero; a portfolio without positions has no risk to attribute", "weights")
     with np.errstate(over="ignore", invalid="ignore"):

@@ -90,11 +90,11 @@ def ledoit_wolf(returns) -> tuple[np.ndarray, float]:
 
 
 def correlation_from_covariance(cov) -> np.ndarray:
-    """Correlation matrix ``C_ij / sqrt(C_ii C_jj)`` of a covariance matrix."""
+    """Correlation matrix ``C_ij / sqrt(C_ii C_jj)`` of a covariance matrix; NaN rows and columns stay NaN."""
     c = np.asarray(cov, dtype=float)
     sd = np.sqrt(np.diag(c))
     corr = c / np.outer(sd, sd)
-    np.fill_diagonal(corr, 1.0)
+    np.fill_diagonal(corr, np.where(np.isnan(sd), np.nan, 1.0))
     return corr
 
 

@@ -28,7 +28,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .conditioning import does_not_vary, ill_conditioned
+from .conditioning import does_not_vary, explained_exactly, ill_conditioned
 from .errors import FactorModelError, ShapeMismatch, SingularFactors, TooFewObservations
 from .validation import as_2d, check_finite, column_names
 
@@ -113,8 +113,14 @@ class FactorFit:
 
     @cached_property
     def idio_var(self) -> np.ndarray:
-        """(N,) residual variance, ``ddof = 1``, per period squared."""
-        return _nanvar(self.resid)
+        """(N,) residual variance, ``ddof = 1``, per period squared.
+
+        Exactly 0 for an asset the factors explain exactly
+        (:func:`~xl_factor.core.conditioning.explained_exactly`): what is
+        left is rounding error, not risk.
+        """
+        var = _nanvar(self.resid)
+        return np.where(explained_exactly(var, self.total_var), 0.0, var)
 
     @cached_property
     def total_var(self) -> np.ndarray:

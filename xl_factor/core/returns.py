@@ -15,7 +15,7 @@ from .errors import InvalidArgument, NoOverlap, ShapeMismatch, TooFewObservation
 from .validation import as_2d, check_finite
 
 
-def simple_returns(prices, argument: str = "prices") -> np.ndarray:
+def simple_returns(prices, argument: str = "prices", names=None) -> np.ndarray:
     """Simple returns ``P_t / P_{t-1} - 1`` of each column: one row fewer than ``prices``.
 
     Prices must be positive where present; a missing price makes the two
@@ -25,8 +25,13 @@ def simple_returns(prices, argument: str = "prices") -> np.ndarray:
     check_finite(table, argument)
     if table.shape[0] < 2:
         raise TooFewObservations("need at least two prices to compute a return", argument)
-    if np.any(table[np.isfinite(table)] <= 0):
-        raise InvalidArgument("prices must be positive; a zero or negative price has no return", argument)
+    bad = np.argwhere(table <= 0)
+    if bad.size:
+        row, col = bad[0]
+        column = f"'{names[col]}'" if names is not None else f"{col + 1}"
+        raise InvalidArgument(f"column {column} has a price of {table[row, col]:g} in row {row + 1}; prices must be "
+                              "positive (a zero or negative price has no return): correct it or leave it blank",
+                              argument)
     return table[1:] / table[:-1] - 1.0
 
 

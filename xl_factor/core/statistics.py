@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import FactorModelError, InvalidArgument
+from .errors import FactorModelError, InvalidArgument, SingularFactors
 from .regression import fit_factor_model
 from .validation import as_2d, column_names
 
@@ -84,6 +84,13 @@ def regression_statistics(
         raise InvalidArgument(f"FM_REGRESS takes one asset column, got {y.shape[1]}", "asset")
     fit = fit_factor_model(y, factors, True, [asset_name or "asset1"], factor_names)
     fit.require(0)
+    if fit.idio_var[0] == 0:
+        raise SingularFactors(
+            f"'{fit.asset_names[0]}' is an exact combination of the factors (R2 = 1): its standard errors, t and F "
+            "would be rounding error; nothing is left to test", "asset")
+    if hac_lags is not None and cov != "HAC":
+        raise InvalidArgument(f"is only used with cov_type HAC, not {cov}; give cov_type HAC or leave hac_lags empty",
+                              "hac_lags")
     rows = fit.used[:, 0]
     design = np.column_stack([np.ones(int(rows.sum())), fit.factors[rows]])
     lags = None

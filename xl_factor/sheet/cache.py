@@ -17,7 +17,8 @@ the answer, never on a printed summary of an array:
   their fit and matched rows, so a cache hit skips the date matching too.
 
 Each holds a bounded number of entries and bytes (what its entries keep
-alive), least recently used first out, behind a lock: several threads may
+alive; an eighth as much under Pyodide, see :mod:`.runtime`), least
+recently used first out, behind a lock: several threads may
 call at once (xlwings and Excel's multi-threaded recalculation do). Work is
 done outside the lock; two threads that miss on the same key both compute
 the same value and the second store replaces the first. Results are the
@@ -34,6 +35,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..core import FactorFit, fit_factor_model
+from .runtime import MIB, cache_bytes
 
 
 class _Bounded:
@@ -87,13 +89,13 @@ class _Bounded:
 class FitCache(_Bounded):
     """Least-recently-used cache of factor-model fits, keyed on a digest of their inputs."""
 
-    def __init__(self, max_entries: int = 64, max_bytes: int = 512 * 2**20):
+    def __init__(self, max_entries: int = 64, max_bytes: int = cache_bytes(512 * MIB)):
         super().__init__(max_entries, max_bytes, _fit_size)
 
     def fit(self, returns: np.ndarray, factors: np.ndarray, add_constant: bool, asset_names, factor_names,
             asset_argument: str = "asset") -> FactorFit:
         """The fit of ``returns`` on ``factors``, computed once per distinct content."""
-        key = _digest(returns, factors, add_constant, asset_names, factor_names)
+        key = _digest(returns, factors, add_constant, asset_names, factor_names, asset_argument)
         fit = self.lookup(key)
         if fit is None:
             fit = fit_factor_model(returns, factors, add_constant, asset_names, factor_names, asset_argument)
@@ -106,20 +108,21 @@ def _fit_size(key, fit: FactorFit) -> int:
     return len(key) + fit.returns.nbytes * 4 + fit.returns.size + fit.factors.nbytes
 
 
-def _digest(returns, factors, add_constant, asset_names, factor_names) -> bytes:
+def _digest(returns, factors, add_constant, asset_names, factor_names, asset_argument) -> bytes:
     h = hashlib.sha1(usedforsecurity=False)
     for array in (returns, factors):
         array = np.ascontiguousarray(array, dtype=float)
         h.update(repr(array.shape).encode())
         h.update(array.data)
-    h.update(repr((bool(add_constant), tuple(asset_names), tuple(factor_names))).encode())
+    # The argument's name is in the key: a failure's message names it (asset, returns).
+    h.update(repr((bool(add_constant), tuple(asset_names), tuple(factor_names), asset_argument)).encode())
     return h.digest()
 
 
 class TableCache(_Bounded):
     """Least-recently-used cache of parsed ranges, keyed on the raw cells with their types."""
 
-    def __init__(self, max_entries: int = 64, max_bytes: int = 256 * 2**20):
+    def __init__(self, max_entries: int = 64, max_bytes: int = cache_bytes(256 * MIB)):
         super().__init__(max_entries, max_bytes, _table_size)
 
     def get(self, raw, parse):
@@ -178,7 +181,7 @@ class PairCache(_Bounded):
     the entry exists; its size counts them. Tables parsed anew simply miss.
     """
 
-    def __init__(self, max_entries: int = 64, max_bytes: int = 512 * 2**20):
+    def __init__(self, max_entries: int = 64, max_bytes: int = cache_bytes(512 * MIB)):
         super().__init__(max_entries, max_bytes, _pair_size)
 
     def get(self, tables: tuple, options: tuple, compute):

@@ -89,7 +89,9 @@ def call(name: str, *raw_args, runtime: str = "python"):
         args = function.parse(raw_args)
         if function.name == "FM_INFO":
             return function.impl(runtime)
-        return finish(function.name, function.impl(*args))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # finish() refuses what overflowed
+            result = function.impl(*args)
+        return finish(function.name, result)
     except Exception as error:  # noqa: BLE001 - every failure becomes one cell line
         return error_line(function.name, error)
 

@@ -44,6 +44,10 @@ def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factor
     oldest first.
     """
     check_scales(check_returns(asset, left), check_returns(factors, right), left, right)
+    empty = np.flatnonzero(np.isnan(factors.values).all(axis=0))
+    if empty.size:
+        raise ShapeMismatch(f"column '{factors.labels('f')[empty[0]]}' has no values; a factor needs its returns: "
+                            "fill it or leave it out of the range", right)
     if asset.dates is not None and factors.dates is not None:
         rows, f_rows = match_dates(asset, factors, left, right)
         y, f = asset.values[rows], factors.values[f_rows]
@@ -234,20 +238,39 @@ def cross_section(values: np.ndarray, names, estimate, argument: str) -> tuple[n
     """``estimate`` (an N x N statistic over rows complete in every column) on the columns with values.
 
     A column with no values is left out (blank row and column); a column
-    that does not vary is a failure in its own slot (it has no covariance to
-    estimate, only rounding error).
+    that does not vary (it has no covariance to estimate, only rounding
+    error) or that has fewer than half the rows of the longest column (a
+    recent listing, which would cut every other asset's history to its own)
+    is a failure in its own slot.
     """
     filled = filled_columns(values)
-    flat = core.does_not_vary(values) & ((~np.isnan(values)).sum(axis=0) > 1)
+    count = (~np.isnan(values)).sum(axis=0)
+    flat = core.does_not_vary(values) & (count > 1)
     failures = {int(j): core.TooFewObservations(
         f"'{names[j]}' does not vary (a constant series has no covariance to estimate); leave it out", argument)
         for j in filled if flat[j]}
+    failures.update((j, e) for j, e in short_columns(values, names, argument, "or use method factor").items()
+                    if j not in failures)
     used = np.array([j for j in filled if j not in failures], dtype=int)
     out = np.full((values.shape[1], values.shape[1]), np.nan)
     if used.size == 0:
         raise next(iter(failures.values())) if failures else core.TooFewObservations("has no values", argument)
     out[np.ix_(used, used)] = estimate(values[:, used])
     return out, failures
+
+
+def short_columns(values: np.ndarray, names, argument: str, instead: str = "") -> dict:
+    """Columns with fewer than half the rows of the longest: used where rows must be complete in every column.
+
+    A recent listing would cut every other asset's history to its own, so it
+    is refused in its own slot rather than shrinking everyone's sample.
+    """
+    count = (~np.isnan(values)).sum(axis=0)
+    longest = int(count.max()) if count.size else 0
+    return {int(j): core.TooFewObservations(
+        f"'{names[j]}' has {count[j]} rows against {longest} for the longest column; this uses rows complete in "
+        f"every column, so it would cut every history to its own: leave it out{' ' + instead if instead else ''}",
+        argument) for j in filled_columns(values) if count[j] < longest / 2}
 
 
 def filled_columns(values: np.ndarray) -> np.ndarray:
@@ -288,6 +311,8 @@ def fm_excess(returns: Table, rf):
         check_rate(rf, "rf", periods)
         if returns.dates is not None and rf.dates is not None:
             rows, rf_rows = match_dates(returns, rf, "returns", "rf")
+            keep = np.argsort(rows, kind="stable")  # the rows of returns in the order given
+            rows, rf_rows = rows[keep], rf_rows[keep]
             excess = core.excess_returns(returns.values[rows], rf.values[rf_rows])
             return with_index(returns, excess, returns.dates[rows])
         rate = rf.values
@@ -299,8 +324,10 @@ def fm_excess(returns: Table, rf):
 
 def fm_returns(prices: Table):
     """Returns in date order whatever the row order: each row's return is over the period since the one before it in time."""
+    if prices.dates is not None:
+        core.check_unique_dates(prices.dated_rows()[1], "prices")
     order = time_order(prices.dates, prices.n_rows)
-    values = core.simple_returns(prices.values[order])
+    values = core.simple_returns(prices.values[order], names=prices.labels("col"))
     if prices.dates is None:
         return with_index(prices, values, None)
     later = order[1:]  # each return belongs to the later of its two rows; the oldest row has none

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import core
 from ..core.errors import InvalidArgument, ShapeMismatch
-from .functions import (filled_columns, fit, label_values, labelled, one_asset, pair, per_input_row,
+from .functions import (filled_columns, short_columns, fit, label_values, labelled, one_asset, pair, per_input_row,
                         stacked, with_index)
 from .units import check_returns
 from .values import Table
@@ -54,6 +54,9 @@ def fm_pca(returns: Table, k: float, output: str = "loadings"):
     if key not in PCA_OUTPUTS:
         raise InvalidArgument(f"output must be loadings, factors or explained, got '{output}'", "output")
     check_returns(returns, "returns")
+    short = short_columns(returns.values, returns.labels("asset"), "returns")
+    if short:
+        raise next(iter(short.values()))
     cols = filled_columns(returns.values)
     pcs = core.principal_components(returns.values[:, cols], k, tuple(returns.labels("asset")[c] for c in cols))
     if key == "loadings":
@@ -66,19 +69,22 @@ def fm_pca(returns: Table, k: float, output: str = "loadings"):
     return with_index(named, pcs.factors, returns.dates)
 
 
-def _time_varying(asset: Table, factors: Table, function: str, estimate):
+def _time_varying(asset: Table, factors: Table, function: str, estimate, argument: str):
     one_asset(asset, function)
     _, p = fit(asset, factors)  # the full-sample fit checks units, constant and collinear factors, enough rows
     result = estimate(p.asset, p.factors)
+    if np.isnan(result.betas).all():
+        raise InvalidArgument("leaves no period with enough (weighted) rows for a fit; give it a larger value",
+                              argument)
     return per_input_row(result.betas, p.rows, asset.n_rows)
 
 
 def fm_rolling_beta(asset: Table, factors: Table, window: float):
-    return _time_varying(asset, factors, "FM_ROLLING_BETA", lambda y, f: core.rolling_betas(y, f, window))
+    return _time_varying(asset, factors, "FM_ROLLING_BETA", lambda y, f: core.rolling_betas(y, f, window), "window")
 
 
 def fm_ewma_beta(asset: Table, factors: Table, halflife: float):
-    return _time_varying(asset, factors, "FM_EWMA_BETA", lambda y, f: core.ewma_betas(y, f, halflife))
+    return _time_varying(asset, factors, "FM_EWMA_BETA", lambda y, f: core.ewma_betas(y, f, halflife), "halflife")
 
 
 def fm_adjbeta(beta: np.ndarray, weight: float = core.BLUME_WEIGHT):

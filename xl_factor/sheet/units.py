@@ -15,9 +15,10 @@ or one price column among returns, is refused by name. The rules:
   ``PRICE_MIN_ROWS`` periods, is above ``PRICE_LEVEL`` (0.5% a period) in the
   median, and is smooth (its median change is under ``PRICE_SMOOTHNESS`` of its
   median level): an FX rate, an index level, a penny stock;
-* **asset against factor scale**: when the typical size of the asset columns
-  and that of the factor columns differ more than ``SCALE_RATIO`` times and
-  the larger is above ``SCALE_FLOOR``, the larger side is taken for percent;
+* **scale against the other series**: a column whose typical size is more
+  than ``SCALE_RATIO`` times the median of the other range's columns (asset
+  against factors and the reverse), or of its own range's columns (three or
+  more), and above ``SCALE_FLOOR``, is taken for percent;
 * **rates** (the risk-free rate): above ``RATE_MEDIAN`` (20%) a period, or
   above ``RATE_ANNUAL`` (30%) a year when the frequency is known.
 
@@ -35,10 +36,10 @@ from .values import Table
 PERCENT_MEDIAN = 0.5
 PERCENT_ANNUAL = 2.0
 FALL_MARGIN = 0.5
-PRICE_MIN_ROWS = 10
+PRICE_MIN_ROWS = 5
 PRICE_LEVEL = 0.005
 PRICE_SMOOTHNESS = 0.2
-SCALE_RATIO = 25.0
+SCALE_RATIO = 20.0
 SCALE_FLOOR = 0.05
 RATE_MEDIAN = 0.2
 RATE_ANNUAL = 0.3
@@ -76,20 +77,41 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
             raise InvalidArgument(
                 f"column '{names[j]}' looks like prices, not returns (positive every period, smooth, around "
                 f"{size[j]:.3g}); turn prices into returns with FM_RETURNS", argument)
+    _check_within(size, names, argument)
     return size
 
 
 def check_scales(asset_size: np.ndarray, factor_size: np.ndarray, left: str, right: str) -> None:
-    """Refuse an asset range and a factor range whose typical sizes differ as percent and decimals do."""
-    a, f = _median(asset_size), _median(factor_size)
-    if not (a > 0 and f > 0):
+    """Refuse any asset or factor column whose typical size is that of percent next to the other range's decimals.
+
+    Each column is compared with the median typical size of the other range,
+    so one percent column among decimal ones cannot be outvoted.
+    """
+    for sizes, other, argument, against in ((asset_size, factor_size, left, right), (factor_size, asset_size, right, left)):
+        reference = _median(other)
+        if not reference > 0:
+            continue
+        big = np.flatnonzero((sizes > SCALE_RATIO * reference) & (sizes > SCALE_FLOOR))
+        if big.size:
+            j = int(big[0])
+            raise InvalidArgument(
+                f"column {j + 1} is about {sizes[j] / reference:.0f} times the size of {against} (typical "
+                f"{sizes[j]:.3g} against {reference:.3g} a period): it looks like percent; give both as decimals "
+                "(divide percent by 100)", argument)
+
+
+def _check_within(size: np.ndarray, names, argument: str) -> None:
+    """Refuse a column whose typical size is that of percent next to the range's other (decimal) columns."""
+    if np.count_nonzero(~np.isnan(size)) < 3:
         return
-    ratio = max(a, f) / min(a, f)
-    if ratio > SCALE_RATIO and max(a, f) > SCALE_FLOOR:
-        big, small = (left, right) if a > f else (right, left)
+    reference = _median(size)
+    big = np.flatnonzero((size > SCALE_RATIO * reference) & (size > SCALE_FLOOR))
+    if big.size:
+        j = int(big[0])
         raise InvalidArgument(
-            f"is about {ratio:.0f} times the size of {small} (typical {max(a, f):.3g} against {min(a, f):.3g} a "
-            f"period): it looks like percent; give both as decimals (divide percent by 100)", big)
+            f"column '{names[j]}' is about {size[j] / reference:.0f} times the size of the other columns (typical "
+            f"{size[j]:.3g} against {reference:.3g} a period): it looks like percent; give returns as decimals "
+            "(divide percent by 100)", argument)
 
 
 def check_rate(rate, argument: str, periods_per_year: float | None = None) -> None:

@@ -46,7 +46,7 @@ from .excel import ERROR_CODE_ARRAY, FIRST_SERIAL, LAST_SERIAL, MISSING_ARGUMENT
 
 #: Words that mark a header over serial dates: anywhere in the header (``TradeDate``, ``Month end``) ...
 DATE_WORDS = ("date", "time", "day", "week", "month", "quarter", "year", "period", "datum", "monat", "jahr",
-              "fecha", "jour", "mois", "année", "annee", "giorno", "mese", "anno", "maand", "jaar", "periode")
+              "fecha", "dato", "jour", "mois", "année", "annee", "giorno", "mese", "anno", "maand", "jaar", "periode")
 #: ... or, for short words that occur inside other words, only as a whole word (``Tag``, ``Mes``).
 DATE_WHOLE_WORDS = ("tag", "mes", "año", "ano", "dia", "data", "zeit", "dag")
 _DATE_LABEL = re.compile(
@@ -54,6 +54,9 @@ _DATE_LABEL = re.compile(
 #: Steps between consecutive serial dates that a calendar makes, in days.
 _CALENDAR_STEPS = np.array(sorted({*range(1, 11), *range(12, 16), *range(26, 33), *range(58, 63),
                                    *range(88, 94), *range(179, 186), 364, 365, 366}))
+#: Median steps of a calendar: daily, weekly, fortnightly, monthly, two-monthly, quarterly, half-yearly, yearly.
+_CALENDAR_MEDIANS = {1.0, 7.0, 14.0, 28.0, 29.0, 30.0, 30.5, 31.0, 59.0, 60.0, 61.0, 62.0, 89.0, 90.0, 90.5, 91.0,
+                     92.0, 181.0, 182.0, 183.0, 184.0, 365.0, 366.0}
 #: Serials of 1920-01-01 and 2200-01-01: the span read as dates without a date header.
 _PLAUSIBLE_SERIALS = (7306, 109574)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
@@ -249,10 +252,11 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
         return None
     present = [cells[i] for i in filled]
     kinds = {type(c) for c in present}
-    if all(issubclass(k, (datetime, date)) for k in kinds):
-        # Wall-clock time of aware datetimes, so that aware and naive cells can share a column.
-        wall = [c.replace(tzinfo=None) if isinstance(c, datetime) and c.tzinfo is not None else c for c in present]
-        return _with_blanks(cells, pd.DatetimeIndex(pd.to_datetime(wall)))
+    stamps = [c for c in present if isinstance(c, (datetime, date))]
+    if stamps and (len(stamps) == len(present) or len(stamps) >= 0.9 * len(present)):
+        # Datetime cells are never returns: the column is the period index, and a stray cell in it (#N/A,
+        # text, a repeated header) is a row without a date, which holds no data.
+        return _with_blanks(cells, _wall_clock(stamps), [isinstance(c, (datetime, date)) for c in cells])
     if kinds <= {float, int}:
         serials = np.array(present, dtype=float)
         if not _looks_like_serials(serials, label):
@@ -261,6 +265,12 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
     if kinds == {str} and all(_ISO_DATE.match(c.strip()) for c in present):
         return _with_blanks(cells, pd.DatetimeIndex(pd.to_datetime([c.strip() for c in present])))
     return None
+
+
+def _wall_clock(stamps: list) -> pd.DatetimeIndex:
+    """Datetimes at their wall-clock time, so that aware and naive cells can share a column."""
+    wall = [c.replace(tzinfo=None) if isinstance(c, datetime) and c.tzinfo is not None else c for c in stamps]
+    return pd.DatetimeIndex(pd.to_datetime(wall))
 
 
 def _looks_like_serials(serials: np.ndarray, label: str | None) -> bool:
@@ -274,15 +284,16 @@ def _looks_like_serials(serials: np.ndarray, label: str | None) -> bool:
     steps = np.diff(serials)
     if steps[0] < 0:
         steps = -steps  # newest first, as most exports sort
-    return bool(np.isin(steps, _CALENDAR_STEPS).all())
+    return bool(np.isin(steps, _CALENDAR_STEPS).all()) and float(np.median(steps)) in _CALENDAR_MEDIANS
 
 
-def _with_blanks(cells: list, present_dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+def _with_blanks(cells: list, present_dates: pd.DatetimeIndex, dated=None) -> pd.DatetimeIndex:
+    """Dates on the rows ``dated`` (default: the non-blank cells), NaT on the others."""
     if len(present_dates) == len(cells):
         return present_dates
     out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
-    mask = np.array([c is not None and c != "" for c in cells])
-    out[mask] = present_dates.values
+    mask = np.array([c is not None and c != "" for c in cells] if dated is None else dated)
+    out[mask] = present_dates.as_unit("ns").values
     return pd.DatetimeIndex(out)
 
 

@@ -1,0 +1,488 @@
+"""Adversarial input for every FM_* function: the cells real workbooks hold, each defect class of issue 9.
+
+Every case either gives the right number (checked against statsmodels or
+numpy on the same cleaned real data, to 1e-10) or one ``#FM!`` line that
+names the function and the argument. The classes:
+
+1. cache keys tell cell types apart; answers never depend on call order;
+2. date columns either way round, any header, aware and naive datetimes;
+3. units checked per series (percent, prices, rf as a number or a column);
+4. degenerate inputs (constant series, near-collinear factors) refused by
+   one rule whatever T;
+5. scalars that are not numbers refused, overflow refused;
+6. (threads: ``test_threads.py``);
+7. one asset's failure stays in its own slot; an empty column stays blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import random
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from excel_shapes import ERROR_CODES, NA, excel_range, set_cell
+from xl_factor.sheet.cache import clear_all
+from xl_factor.sheet.catalogue import CATALOGUE, call
+
+T = 120
+RTOL = 1e-10
+EPOCH = dt.datetime(1899, 12, 30)
+
+
+@pytest.fixture(scope="module")
+def d(ff_monthly):
+    frame = ff_monthly.iloc[:T]
+    return {
+        "y": frame[["NoDur"]].sub(frame["RF"], axis=0),
+        "y3": frame[["NoDur", "Durbl", "Manuf"]].sub(frame["RF"], axis=0),
+        "f": frame[["MktRF"]],
+        "f3": frame[["MktRF", "SMB", "HML"]],
+        "rf": frame[["RF"]],
+        "more": frame[["Enrgy", "Chems", "BusEq"]].sub(frame["RF"], axis=0),
+    }
+
+
+def is_line(result, function: str, *fragments: str) -> bool:
+    return (isinstance(result, str) and result.startswith(f"#FM! {function}: ") and "\n" not in result
+            and "internal error" not in result and all(f in result for f in fragments))
+
+
+def assert_line(result, function: str, *fragments: str) -> None:
+    assert is_line(result, function, *fragments), result
+
+
+def ols(y: pd.Series, f: pd.DataFrame, const: bool = True):
+    joined = pd.concat([y, f], axis=1).dropna()
+    x = sm.add_constant(joined.iloc[:, 1:]) if const else joined.iloc[:, 1:]
+    return sm.OLS(joined.iloc[:, 0], x).fit()
+
+
+def serial_range(frame: pd.DataFrame, header: str | None = "Date") -> tuple:
+    """Dates as whole-number serials (LibreOffice, Lite), under ``header`` (None: a blank corner)."""
+    rows = [(header,) + tuple(frame.columns)]
+    for stamp, values in zip(frame.index, frame.itertuples(index=False)):
+        rows.append((float((stamp.to_pydatetime() - EPOCH).days),) + tuple(float(v) for v in values))
+    return tuple(rows)
+
+
+def newest_first(value: tuple) -> tuple:
+    return (value[0],) + tuple(reversed(value[1:]))
+
+
+def shuffled(value: tuple, seed: int) -> tuple:
+    body = list(value[1:])
+    random.Random(seed).shuffle(body)
+    return (value[0],) + tuple(body)
+
+
+def numbers(result) -> np.ndarray:
+    return np.asarray(result, dtype=float)
+
+
+# ---------------------------------------------------------------- 2. dates either way round, any header
+
+ORDERINGS = {
+    "newest first": newest_first,
+    "shuffled": lambda v: shuffled(v, 7),
+}
+HEADERS = ["Date", "Datum", "Dato", "Fecha valor", None, "日付"]
+PER_ASSET = ["FM_BETA", "FM_ALPHA", "FM_RISKSHARE"]
+
+
+@pytest.mark.parametrize("function", PER_ASSET)
+@pytest.mark.parametrize("header", HEADERS)
+@pytest.mark.parametrize("order", ["as is", "newest first"])
+def test_serial_dates_under_any_header_either_way_round(d, function, header, order):
+    """Serial dates running one way are dates whatever the header: the answer is the oldest-first one."""
+    asset = serial_range(d["y3"], header)
+    if order == "newest first":
+        asset = newest_first(asset)
+    expected = numbers(call(function, excel_range(d["y3"]), excel_range(d["f"])))
+    got = call(function, asset, excel_range(d["f"]))
+    np.testing.assert_allclose(numbers(got), expected, rtol=RTOL)
+
+
+@pytest.mark.parametrize("function", ["FM_ROLLING_BETA", "FM_EWMA_BETA"])
+@pytest.mark.parametrize("ordering", list(ORDERINGS))
+@pytest.mark.parametrize("factor_dates", [True, False])
+def test_time_varying_betas_run_in_date_order(d, function, ordering, factor_dates):
+    """A newest-first or shuffled asset gives each row the beta of its own date, as the sorted call does."""
+    arg = 24 if function == "FM_ROLLING_BETA" else 12
+    sorted_result = numbers(call(function, excel_range(d["y"]), excel_range(d["f"]), arg))
+    reorder = ORDERINGS[ordering]
+    asset = reorder(excel_range(d["y"]))
+    factors = reorder(excel_range(d["f"])) if not factor_dates else excel_range(d["f"])
+    if not factor_dates:  # rows matched by position: both in the same (reordered) order, only the asset dated
+        factors = tuple(row[1:] for row in factors)
+    got = numbers(call(function, asset, factors, arg))
+    by_date = {row[0]: i for i, row in enumerate(asset[1:])}
+    for i, row in enumerate(excel_range(d["y"])[1:]):
+        np.testing.assert_allclose(got[by_date[row[0]]], sorted_result[i], rtol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("ordering", list(ORDERINGS))
+@pytest.mark.parametrize("serial", [False, True])
+def test_returns_from_prices_follow_the_dates(d, ordering, serial):
+    """FM_RETURNS on newest-first or shuffled prices: each dated return is P_t / P_(t-1) - 1 in time."""
+    prices = (1 + d["y3"]).cumprod() * 100
+    value = serial_range(prices, "Dato") if serial else excel_range(prices)
+    got = call("FM_RETURNS", ORDERINGS[ordering](value))
+    expected = prices.pct_change().iloc[1:]
+    rows = {r[0]: r[1:] for r in got[1:]}  # result dates are serials whatever came in
+    assert len(rows) == T - 1
+    for stamp, values in expected.iterrows():
+        got_row = np.asarray(rows[float((stamp.to_pydatetime() - EPOCH).days)], dtype=float)
+        np.testing.assert_allclose(got_row, values.to_numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("prices", [(100.0, 101.0, 103.0, 104.0), (40.0, 41.0, 42.0, 45.0), (5.0, 6.0, 7.0, 8.0)])
+def test_whole_number_prices_are_never_dates(prices):
+    """Rising whole-number prices stay a price column: FM_RETURNS keeps every column."""
+    value = (("P", "Q"),) + tuple((p, q) for p, q in zip(prices, (10.0, 10.5, 10.2, 10.4)))
+    got = numbers(call("FM_RETURNS", value)[1:])
+    np.testing.assert_allclose(got[:, 0], np.diff(prices) / prices[:-1], rtol=RTOL)
+
+
+@pytest.mark.parametrize("aware", [dt.timezone.utc, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=9))])
+def test_aware_and_naive_datetimes_share_a_column(d, aware):
+    """Time-zone-aware cells are read at their wall-clock date, as Excel shows them; no internal error."""
+    plain = excel_range(d["y"])
+    mixed = tuple(row if i % 2 or i == 0 else (row[0].replace(tzinfo=aware),) + row[1:] for i, row in enumerate(plain))
+    assert call("FM_BETA", mixed, excel_range(d["f"])) == pytest.approx(call("FM_BETA", plain, excel_range(d["f"])), rel=RTOL)
+
+
+def test_duplicated_dates_are_refused(d):
+    value = excel_range(d["y"])
+    value = set_cell(value, 5, 0, value[4][0])
+    assert_line(call("FM_BETA", value, excel_range(d["f"])), "FM_BETA", "asset")
+
+
+# ---------------------------------------------------------------- 3. units per series
+
+def _percent_column(d, j):
+    return d["y3"].assign(**{d["y3"].columns[j]: d["y3"].iloc[:, j] * 100})
+
+
+@pytest.mark.parametrize("function", ["FM_BETA", "FM_ALPHA", "FM_VARDECOMP", "FM_COVMAT", "FM_RESID", "FM_FAMAMACBETH"])
+@pytest.mark.parametrize("column", [0, 1, 2])
+def test_one_percent_column_among_decimals_is_refused_by_name(d, function, column):
+    frame = _percent_column(d, column)
+    if function == "FM_FAMAMACBETH":
+        frame = pd.concat([frame, d["y3"].add_suffix("x")], axis=1)
+    result = call(function, excel_range(frame), excel_range(d["f"]))
+    assert_line(result, function, f"column '{frame.columns[column]}'", "percent")
+
+
+@pytest.mark.parametrize("level,what", [(0.3, "an FX rate"), (0.05, "a penny stock"), (1.3, "EURUSD"), (95.0, "a bond price")])
+@pytest.mark.parametrize("position", ["asset", "factors"])
+def test_prices_are_not_returns(d, level, what, position):
+    prices = level * (1 + d["y"].iloc[:, 0] * 0.2).cumprod()
+    frame = d["y3"].assign(Px=prices) if position == "asset" else d["f3"].assign(Px=prices)
+    args = (excel_range(frame), excel_range(d["f"])) if position == "asset" else (excel_range(d["y"]), excel_range(frame))
+    assert_line(call("FM_BETA", *args), "FM_BETA", position, "'Px'")
+
+
+@pytest.mark.parametrize("rf", [5, 5.0, 0.4, [[3.0]], "5%"])
+def test_rf_as_a_number_gets_the_checks_of_a_column(d, rf):
+    """FM_EXCESS(returns, 5) would subtract 500% a period: refused, as the same rf in a column is."""
+    value = rf if not isinstance(rf, list) else tuple(map(tuple, rf))
+    assert_line(call("FM_EXCESS", excel_range(d["y3"]), value), "FM_EXCESS", "rf")
+
+
+@pytest.mark.parametrize("scale", [100.0, 1200.0])
+def test_rf_column_in_percent_is_refused(d, scale):
+    assert_line(call("FM_EXCESS", excel_range(d["y3"]), excel_range(d["rf"] * scale)), "FM_EXCESS", "rf", "percent")
+
+
+def test_rf_in_decimals_is_subtracted(d, ff_monthly):
+    got = call("FM_EXCESS", excel_range(d["y3"]), excel_range(d["rf"]))
+    np.testing.assert_allclose(numbers(got[1:, 1:]), d["y3"].sub(d["rf"]["RF"], axis=0).to_numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("function", ["FM_BETA", "FM_VARDECOMP", "FM_COVMAT"])
+@pytest.mark.parametrize("dated", [True, False])
+def test_daily_factors_in_percent_with_decimal_assets_are_refused(daily_returns, function, dated):
+    """Daily factors in percent of typical size 0.3 (as SMB and HML are) next to decimal stock returns."""
+    days = daily_returns.iloc[-500:]
+    factor = days[["SP500"]] * 100 * 0.5  # typical size about 0.3: below the percent median on its own
+    args = (excel_range(days[["MSFT", "WMT", "JPM"]], dates=dated), excel_range(factor, dates=dated))
+    assert_line(call(function, *args), function, "factors", "percent")
+
+
+# ---------------------------------------------------------------- 4. degenerate input, one rule
+
+@pytest.mark.parametrize("n_rows", [60, 600, 6000])
+@pytest.mark.parametrize("gap", [0.0, 1e-20, 1e-15])
+def test_near_collinear_factors_are_refused_whatever_t(n_rows, gap):
+    rng = np.random.default_rng(n_rows)
+    f1 = rng.normal(0, 0.04, n_rows)
+    f2 = f1 * (1 + gap) + gap * rng.normal(size=n_rows)
+    y = 0.8 * f1 + rng.normal(0, 0.02, n_rows)
+    factors = (("A", "B"),) + tuple(zip(f1.tolist(), f2.tolist()))
+    asset = (("y",),) + tuple((v,) for v in y.tolist())
+    assert_line(call("FM_BETA", asset, factors), "FM_BETA", "factors", "collinear")
+
+
+@pytest.mark.parametrize("rho_gap", [1e-2, 1e-6])
+def test_merely_correlated_factors_are_solved(rho_gap):
+    rng = np.random.default_rng(3)
+    f1 = rng.normal(0, 0.04, 500)
+    f2 = f1 + np.sqrt(rho_gap) * rng.normal(0, 0.04, 500)
+    y = 0.5 * f1 + 0.3 * f2 + rng.normal(0, 0.02, 500)
+    factors = (("A", "B"),) + tuple(zip(f1.tolist(), f2.tolist()))
+    asset = (("y",),) + tuple((v,) for v in y.tolist())
+    expected = sm.OLS(y, sm.add_constant(np.column_stack([f1, f2]))).fit().params[1:]
+    np.testing.assert_allclose(numbers(call("FM_BETA", asset, factors))[0], expected, rtol=1e-8)
+
+
+@pytest.mark.parametrize("function,method", [
+    (name, "factor") for name in ("FM_BETA", "FM_ALPHA", "FM_VARDECOMP", "FM_RISKSHARE", "FM_COVMAT", "FM_CORRMAT")
+] + [("FM_COVMAT", "sample"), ("FM_CORRMAT", "sample")])
+def test_a_constant_series_is_refused_in_its_slot(d, function, method):
+    """A money-market fund of constant return: its own #FM! line; the other assets get their numbers."""
+    frame = d["y3"].assign(MMF=0.003)
+    args = [excel_range(frame), excel_range(d["f"])]
+    if function in ("FM_COVMAT", "FM_CORRMAT"):
+        args.append(method)
+    result = call(function, *args)
+    cells = np.asarray(result, dtype=object)
+    lines = [c for c in cells.ravel() if isinstance(c, str) and c.startswith("#FM!")]
+    assert len(lines) == 1 and is_line(lines[0], function, "'MMF'", "does not vary"), cells
+    clean = np.asarray(call(function, excel_range(d["y3"]), *args[1:]), dtype=object)
+    if function == "FM_VARDECOMP":
+        np.testing.assert_allclose(numbers(cells[1:4, 1:]), numbers(clean[1:, 1:]), rtol=RTOL)
+    elif function in ("FM_COVMAT", "FM_CORRMAT"):
+        np.testing.assert_allclose(numbers(cells[:3, :3]), numbers(clean), rtol=RTOL)
+    else:
+        np.testing.assert_allclose(numbers(cells[:3]), numbers(clean), rtol=RTOL)
+
+
+def test_grs_on_an_asset_that_is_a_factor_plus_a_constant_is_refused(d):
+    asset = d["f"].rename(columns={"MktRF": "Clone"}) + 0.001
+    assert_line(call("FM_GRS", excel_range(asset), excel_range(d["f"])), "FM_GRS", "returns", "'Clone'")
+
+
+def test_a_constant_factor_is_refused_by_name(d):
+    assert_line(call("FM_BETA", excel_range(d["y"]), excel_range(d["f3"].assign(HML=0.002))), "FM_BETA",
+                "factors", "'HML'", "constant")
+
+
+# ---------------------------------------------------------------- 5. scalars that are not numbers, overflow
+
+NOT_NUMBERS = {"text": "one million", "number as text": "'5", "TRUE": True, "FALSE": False, "#N/A": NA,
+               "#DIV/0!": ERROR_CODES[1], "a date": dt.datetime(2020, 1, 1), "a range of text": (("x",),)}
+
+
+def _scalar_cases():
+    for function in CATALOGUE:
+        for position, arg in enumerate(function.args):
+            if arg.kind in ("number", "numbers"):
+                for label in NOT_NUMBERS:
+                    yield pytest.param(function.name, position, label, id=f"{function.name}-{arg.name}-{label}")
+
+
+def _valid_args(name: str, d) -> list:
+    y, f, y3 = excel_range(d["y"]), excel_range(d["f"]), excel_range(d["y3"])
+    return {
+        "FM_BETA": [y, f], "FM_ALPHA": [y, f, 12], "FM_REGRESS": [y, f, "HAC", 3], "FM_HEDGE": [1e6, y, f, 0.2],
+        "FM_SIZE": [1e5, 0.0025, 21], "FM_PARAMCOUNT": [10, 3], "FM_SHARPE": [y3, 12],
+        "FM_ANNUALIZE": [0.01, "vol", 12], "FM_PNL": [1e6, y, f, 12], "FM_PCA": [y3, 2],
+        "FM_ROLLING_BETA": [y, f, 24], "FM_EWMA_BETA": [y, f, 12], "FM_ADJBETA": [1.2, 0.67],
+        "FM_RISKCONTRIB": [((0.3, 0.3, 0.4),), y3, f], "FM_RISKSHARE": [y, f, ((-1.0,),)],
+        "FM_COVMAT": [y3, f, "factor", 12],
+    }[name]
+
+
+@pytest.mark.parametrize("function,position,label", list(_scalar_cases()))
+def test_a_scalar_that_is_not_a_number_is_an_fm_line_not_a_blank(d, function, position, label):
+    args = _valid_args(function, d)
+    assert not isinstance(call(function, *args), str), call(function, *args)
+    cell = NOT_NUMBERS[label]
+    wrap = function in ("FM_RISKCONTRIB", "FM_RISKSHARE") and position in (0, 2) and not isinstance(cell, tuple)
+    args[position] = ((cell,),) if wrap else cell
+    argument = next(f for f in CATALOGUE if f.name == function).args[position].name
+    assert_line(call(function, *args), function, argument)
+
+
+@pytest.mark.parametrize("function,args", [
+    ("FM_SIZE", lambda d: [1e308, 1e-300, 1]),
+    ("FM_ANNUALIZE", lambda d: [1e308, "mean", 252]),
+    ("FM_ANNUALIZE", lambda d: [((1e200, 0.1),), "var", 1e200]),
+    ("FM_HEDGE", lambda d: [1.7e308, excel_range(d["y"]), excel_range(d["f"] * 0.01)]),
+    ("FM_PNL", lambda d: [1e308, excel_range(d["y"]), excel_range(d["f"]), 1e10]),
+    ("FM_PARAMCOUNT", lambda d: [1e300, 1e300]),
+])
+def test_overflow_is_refused_not_shown_as_infinity(d, function, args):
+    result = call(function, *args(d))
+    if not isinstance(result, str):
+        assert np.all(np.isfinite(numbers(result))), result
+    else:
+        assert_line(result, function)
+
+
+# ---------------------------------------------------------------- 7. one asset's failure in its own slot
+
+def _listing(d, n_values: int = 3, where: int = 1) -> pd.DataFrame:
+    frame = d["y3"].copy()
+    frame.iloc[: T - n_values, where] = np.nan  # listed n_values months before the end
+    return frame
+
+
+SLOT_FUNCTIONS = {
+    # function: (extra args, where the failed asset's slot begins: "row" i or "col" i, and offsets)
+    "FM_BETA": ((), "row", 0, 0), "FM_ALPHA": ((), "row", 0, 0), "FM_RISKSHARE": ((), "row", 0, 0),
+    "FM_VARDECOMP": ((), "row", 1, 1), "FM_RESID": ((), "col", 0, 0), "FM_TRACKING": ((), "col", 0, 0),
+    "FM_HEDGED": ((), "col", 0, 0), "FM_COVMAT": (("factor",), "row", 0, 0), "FM_CORRMAT": (("factor",), "row", 0, 0),
+}
+
+
+@pytest.mark.parametrize("function", list(SLOT_FUNCTIONS))
+@pytest.mark.parametrize("where", [0, 1, 2])
+@pytest.mark.parametrize("n_values", [0, 1, 2, 3])
+def test_a_recent_listing_fails_alone(d, function, where, n_values):
+    extra, axis, row0, col0 = SLOT_FUNCTIONS[function]
+    frame = _listing(d, n_values, where)
+    result = np.asarray(call(function, excel_range(frame), excel_range(d["f"]), *extra), dtype=object)
+    name = frame.columns[where]
+    slot = (row0 + where, col0) if axis == "row" else (row0, col0 + where)
+    if n_values == 0:  # a column with a header and no values is not an asset: its slot is blank
+        assert result[slot] is None or (isinstance(result[slot], float) and math.isnan(result[slot])), result[slot]
+    elif n_values <= 2:  # one factor and a constant need 3 rows
+        assert is_line(result[slot], function, f"'{name}'", "rows"), result[slot]
+    else:  # 3 rows are enough: its numbers are its own regression's
+        assert not isinstance(result[slot], str), result[slot]
+        if function == "FM_BETA":
+            assert result[slot] == pytest.approx(ols(frame.iloc[:, where], d["f"]).params.iloc[1], rel=1e-9)
+    others = [c for c in range(3) if c != where]
+    alone = np.asarray(call(function, excel_range(d["y3"].iloc[:, others]), excel_range(d["f"]), *extra), dtype=object)
+    if axis == "row":
+        picked = result[np.ix_([row0 + c for c in others], range(col0, result.shape[1]))]
+        if function in ("FM_COVMAT", "FM_CORRMAT"):
+            picked = result[np.ix_(others, others)]
+        np.testing.assert_allclose(numbers(picked), numbers(alone[row0:, col0:]), rtol=RTOL)
+    else:
+        np.testing.assert_allclose(numbers(result[:, others]), numbers(alone), rtol=RTOL, equal_nan=True)
+
+
+@pytest.mark.parametrize("function", ["FM_BETA", "FM_COVMAT", "FM_VARDECOMP", "FM_SHARPE", "FM_PCA", "FM_FAMAMACBETH",
+                                      "FM_GRS", "FM_RISKCONTRIB"])
+@pytest.mark.parametrize("header", ["", None])
+def test_a_spare_empty_column_in_the_middle_changes_nothing(d, function, header):
+    """Spare capacity in a template (no header, no values) is not an asset; the rest is computed as without it."""
+    inds = d["y3"].join(d["more"])
+    plain = excel_range(inds)
+    spare = tuple(row[:2] + ((header if i == 0 else None),) + row[2:] for i, row in enumerate(plain))
+    extra = {"FM_PCA": [2], "FM_SHARPE": []}.get(function, [excel_range(d["f"])])
+    lead = {"FM_RISKCONTRIB": [((0.2, None, 0.2, 0.2, 0.1, 0.1, 0.2),)]}.get(function, [])
+    lead_plain = {"FM_RISKCONTRIB": [((0.2, 0.2, 0.2, 0.1, 0.1, 0.2),)]}.get(function, [])
+    got = np.asarray(call(function, *lead, spare, *extra), dtype=object)
+    want = np.asarray(call(function, *lead_plain, plain, *extra), dtype=object)
+    assert not isinstance(got.item() if got.ndim == 0 else got.ravel()[0], str) or not str(got.ravel()[0]).startswith("#FM!"), got
+    if function in ("FM_BETA", "FM_PCA", "FM_COVMAT") and want.ndim == 2:
+        keep = [0, 2, 3, 4, 5, 6]
+        if function == "FM_COVMAT":
+            np.testing.assert_allclose(numbers(got[np.ix_(keep, keep)]), numbers(want), rtol=RTOL)
+            assert np.isnan(numbers(got[1])).all() and np.isnan(numbers(got[:, 1])).all()
+        else:
+            np.testing.assert_allclose(numbers(got[keep]), numbers(want), rtol=RTOL)
+            assert np.isnan(numbers(got[1])).all()
+    elif function == "FM_SHARPE":
+        np.testing.assert_allclose(numbers(got[0, [0, 2, 3, 4, 5, 6]]), numbers(want[0]), rtol=RTOL)
+    elif function in ("FM_FAMAMACBETH", "FM_GRS"):
+        np.testing.assert_allclose(numbers(got[1:, 1:] if function == "FM_GRS" else got[1:4, 1:]),
+                                   numbers(want[1:, 1:] if function == "FM_GRS" else want[1:4, 1:]), rtol=RTOL)
+    elif function == "FM_VARDECOMP":
+        np.testing.assert_allclose(numbers(got[[1, 3, 4, 5, 6, 7], 1:]), numbers(want[1:, 1:]), rtol=RTOL)
+    elif function == "FM_RISKCONTRIB":
+        np.testing.assert_allclose(numbers(got[1:6, 1:4]), numbers(want[1:6, 1:4]), rtol=RTOL)
+
+
+# ---------------------------------------------------------------- every cell type in every range position
+
+CELL_TYPES = {
+    "blank": None, "empty text": "", "text": "n/a", "number as text": "'0.01", "TRUE": True, "FALSE": False,
+    **{f"error {code}": code for code in ERROR_CODES}, "a date": dt.datetime(2001, 5, 31),
+}
+RANGE_FUNCTIONS = ["FM_BETA", "FM_ALPHA", "FM_VARDECOMP", "FM_RISKSHARE", "FM_COVMAT", "FM_REGRESS"]
+
+
+@pytest.mark.parametrize("function", RANGE_FUNCTIONS)
+@pytest.mark.parametrize("label", list(CELL_TYPES))
+@pytest.mark.parametrize("in_factor", [False, True])
+def test_any_cell_type_in_a_range_is_a_missing_value(d, function, label, in_factor):
+    """A cell that is not a number drops its row from that regression, as statsmodels on the cleaned data does."""
+    y, f = excel_range(d["y"]), excel_range(d["f"])
+    row = 17
+    if in_factor:
+        f = set_cell(f, row, 1, CELL_TYPES[label])
+    else:
+        y = set_cell(y, row, 1, CELL_TYPES[label])
+    clean_y, clean_f = d["y"].drop(d["y"].index[row - 1]), d["f"].drop(d["f"].index[row - 1])
+    got = call(function, y, f)
+    if function == "FM_COVMAT" and not in_factor:
+        # Sigma_f of B Sigma_f B' + D is the factors' own history: a hole in an asset leaves it whole.
+        fit = ols(clean_y.iloc[:, 0], clean_f)
+        expected = fit.params.iloc[1] ** 2 * d["f"].iloc[:, 0].var(ddof=1) + np.var(fit.resid, ddof=1)
+        assert got == pytest.approx(expected, rel=RTOL)
+        return
+    want = call(function, excel_range(clean_y), excel_range(clean_f))
+    if function == "FM_BETA":
+        assert got == pytest.approx(ols(clean_y.iloc[:, 0], clean_f).params.iloc[1], rel=RTOL)
+    np.testing.assert_allclose(numbers(np.asarray(got, dtype=object)[1:, 1:] if function in ("FM_VARDECOMP", "FM_REGRESS") else got),
+                               numbers(np.asarray(want, dtype=object)[1:, 1:] if function in ("FM_VARDECOMP", "FM_REGRESS") else want),
+                               rtol=RTOL, equal_nan=True)
+
+
+# ---------------------------------------------------------------- 1. cache keys on cell types; order never matters
+
+LOOKALIKES = [
+    ("FALSE", False, 0.0), ("TRUE", True, 1.0), ("-0.0", -0.0, 0.0), ("Decimal", Decimal("0.0125"), 0.0125),
+    ("int", 1, 1.0), ("nan", float("nan"), None),
+]
+
+
+@pytest.mark.parametrize("label,first,second", LOOKALIKES, ids=[c[0] for c in LOOKALIKES])
+@pytest.mark.parametrize("function", ["FM_BETA", "FM_EXCESS", "FM_VARDECOMP", "FM_SHARPE"])
+def test_lookalike_cells_never_share_a_cache_entry(d, label, first, second, function):
+    """The same range with one cell FALSE or 0.0 (TRUE or 1.0, -0.0 or 0.0 ...) gives each its uncached answer."""
+    base = excel_range(d["y3"])
+    a, b = set_cell(base, 9, 2, first), set_cell(base, 9, 2, second)
+    other = excel_range(d["f"]) if function not in ("FM_EXCESS", "FM_SHARPE") else (0.001 if function == "FM_EXCESS" else None)
+    args = (other,) if other is not None else ()
+    fresh = []
+    for value in (a, b):
+        clear_all()
+        fresh.append(call(function, value, *args))
+    for order in ((a, b), (b, a), (a, a, b), (b, b, a)):
+        clear_all()
+        for value in order:
+            got = call(function, value, *args)
+            want = fresh[0] if value is a else fresh[1]
+            np.testing.assert_array_equal(np.asarray(got, dtype=object).astype(str), np.asarray(want, dtype=object).astype(str))
+
+
+def test_random_orders_and_types_equal_uncached_calls(d):
+    """Many calls in random order over ranges that differ only in cell types give the uncached answers."""
+    base = excel_range(d["y3"])
+    variants = [set_cell(set_cell(base, r, c, v), 3, 1, w)
+                for (r, c), v, w in itertools.product([(5, 1), (40, 3)], [False, 0.0, True, 1.0, None, -0.0],
+                                                      [0.01, Decimal("0.01"), "0.01"])]
+    f = excel_range(d["f3"])
+    functions = ["FM_BETA", "FM_ALPHA", "FM_VARDECOMP", "FM_COVMAT", "FM_RESID"]
+    uncached = {}
+    for i, v in enumerate(variants):
+        for name in functions:
+            clear_all()
+            uncached[i, name] = np.asarray(call(name, v, f), dtype=object).astype(str)
+    rng = random.Random(11)
+    clear_all()
+    for _ in range(400):
+        i, name = rng.randrange(len(variants)), rng.choice(functions)
+        np.testing.assert_array_equal(np.asarray(call(name, variants[i], f), dtype=object).astype(str), uncached[i, name])

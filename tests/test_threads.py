@@ -1,0 +1,109 @@
+"""Eight threads calling FM_* functions at once: no error line, the answers of a single thread, exact byte counters.
+
+xlwings may call from several threads and Excel's multi-threaded
+recalculation will. The inputs are real monthly data, distinct per thread
+and shared between threads, in small caches so that entries are evicted
+and replaced all the time.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import numpy as np
+import pytest
+
+from excel_shapes import excel_range
+from xl_factor.sheet import cache
+from xl_factor.sheet.cache import FitCache, PairCache, TableCache
+from xl_factor.sheet.catalogue import call
+
+THREADS = 8
+CALLS = 1500
+FUNCTIONS = ("FM_BETA", "FM_ALPHA", "FM_VARDECOMP", "FM_RISKSHARE", "FM_COVMAT")
+
+
+@pytest.fixture
+def small_caches(monkeypatch):
+    """Caches of a few entries, so that every thread evicts what the others stored."""
+    for name, store in (("TABLES", TableCache(max_entries=6)), ("FITS", FitCache(max_entries=5)),
+                        ("PAIRS", PairCache(max_entries=4))):
+        monkeypatch.setattr(cache, name, store)
+    import xl_factor.sheet.catalogue as catalogue
+    import xl_factor.sheet.functions as functions
+
+    monkeypatch.setattr(catalogue, "TABLES", cache.TABLES)
+    monkeypatch.setattr(functions, "FITS", cache.FITS)
+    monkeypatch.setattr(functions, "PAIRS", cache.PAIRS)
+    return cache.TABLES, cache.FITS, cache.PAIRS
+
+
+def _inputs(ff_monthly, industry_excess):
+    """20 distinct asset ranges (different windows and columns) and two factor ranges."""
+    assets = []
+    for i in range(20):
+        frame = industry_excess.iloc[10 * i: 10 * i + 240, i % 10: i % 10 + 3]
+        assets.append(excel_range(frame))
+    factors = [excel_range(ff_monthly[["MktRF"]]), excel_range(ff_monthly[["MktRF", "SMB", "HML"]])]
+    return assets, factors
+
+
+def _cells(result) -> str:
+    return repr(np.asarray(result, dtype=object).tolist())
+
+
+def test_eight_threads_get_the_single_thread_answers(ff_monthly, industry_excess, small_caches):
+    assets, factors = _inputs(ff_monthly, industry_excess)
+    cases = [(name, a, f) for name in FUNCTIONS for a in range(len(assets)) for f in range(len(factors))]
+    expected = {case: _cells(call(case[0], assets[case[1]], factors[case[2]])) for case in cases}
+    assert not any(v.startswith("'#FM!") or "#FM!" in v for v in expected.values())
+    failures: list = []
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(CALLS):
+            case = rng.choice(cases)
+            # A fresh copy of the range each time: equal content, new objects, as a recalculation hands over.
+            asset = tuple(tuple(row) for row in assets[case[1]])
+            got = _cells(call(case[0], asset, factors[case[2]]))
+            if got != expected[case]:
+                failures.append((case, got[:200]))
+                return
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures[:3]
+    for store in small_caches:
+        assert len(store) <= store.max_entries
+        assert store.nbytes == sum(size for _, size in store._items.values())
+        assert store.nbytes >= 0
+
+
+def test_byte_counters_are_exact_after_concurrent_stores_of_one_key():
+    """Two threads that miss on the same key both store it: the counter counts it once."""
+    store = TableCache(max_entries=100)
+    barrier = threading.Barrier(THREADS)
+    raw = tuple((float(i), 0.01 * i) for i in range(50))
+
+    def work() -> None:
+        barrier.wait()
+        for _ in range(200):
+            store.get(raw, lambda r: _parsed(r))
+
+    threads = [threading.Thread(target=work) for _ in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store) == 1
+    assert store.nbytes == sum(size for _, size in store._items.values())
+
+
+def _parsed(raw):
+    from xl_factor.sheet.values import parse_table
+
+    return parse_table(raw, "asset")
