@@ -34,23 +34,39 @@ def does_not_vary(values: np.ndarray, axis: int = 0) -> np.ndarray:
     ``sd <= CONSTANT_RTOL * mean(|x|)``; a series of zeros does not vary,
     and neither does one with fewer than two values.
     """
-    x = np.asarray(values, dtype=float)
+    x = np.moveaxis(np.asarray(values, dtype=float), axis, 0)
+    if x.shape[0] == 0:
+        return np.ones(x.shape[1:], dtype=bool)
+    # Screen without copies: a range wider than this surely varies (sd >= range / sqrt(2 n)).
+    high, low = np.fmax.reduce(x, axis=0), np.fmin.reduce(x, axis=0)
+    with np.errstate(invalid="ignore"):
+        varies = (high - low) / np.sqrt(2.0 * x.shape[0]) > CONSTANT_RTOL * np.maximum(np.abs(high), np.abs(low))
+    out = ~varies
+    doubt = np.flatnonzero(out.ravel())
+    if doubt.size:
+        flat = x.reshape(x.shape[0], -1)[:, doubt]
+        out.ravel()[doubt] = _does_not_vary_exactly(flat)
+    return out
+
+
+def _does_not_vary_exactly(x: np.ndarray) -> np.ndarray:
     present = ~np.isnan(x)
-    count = present.sum(axis=axis)
+    count = present.sum(axis=0)
+    x0 = np.where(present, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nansum(x, axis=axis) / count
-        dev = np.where(present, x - np.expand_dims(mean, axis), 0.0)
-        sd = np.sqrt((dev * dev).sum(axis=axis) / (count - 1))
-        size = np.nansum(np.abs(x), axis=axis) / count
+        mean = x0.sum(axis=0) / count
+        dev = np.where(present, x0 - mean, 0.0)
+        sd = np.sqrt((dev * dev).sum(axis=0) / (count - 1))
+        size = np.abs(x0).sum(axis=0) / count
     return (count < 2) | ~(sd > CONSTANT_RTOL * size)
 
 
-def ill_conditioned(moments: np.ndarray) -> np.ndarray:
-    """True for each (p, p) moment matrix in ``moments`` (..., p, p) that is too ill-conditioned to solve.
+def condition_numbers(moments: np.ndarray) -> np.ndarray:
+    """Condition number of the design behind each (p, p) moment matrix in ``moments`` (..., p, p).
 
-    The matrix is scaled to a unit diagonal (Jacobi) and refused when its
-    smallest eigenvalue is not above its largest over ``CONDITION_LIMIT``
-    squared, or when a diagonal entry is zero.
+    The matrix is scaled to a unit diagonal (Jacobi) and the design's
+    condition number is the square root of its eigenvalue ratio; ``inf``
+    when a diagonal entry or the smallest eigenvalue is not positive.
     """
     m = np.asarray(moments, dtype=float)
     diag = np.einsum("...ii->...i", m)
@@ -58,7 +74,18 @@ def ill_conditioned(moments: np.ndarray) -> np.ndarray:
     scale = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
     scaled = m * scale[..., :, None] * scale[..., None, :]
     eigen = np.linalg.eigvalsh(scaled)
-    return ~positive | ~(eigen[..., 0] > eigen[..., -1] / CONDITION_LIMIT**2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.sqrt(eigen[..., -1] / eigen[..., 0])
+    return np.where(positive & (eigen[..., 0] > 0), cond, np.inf)
+
+
+def ill_conditioned(moments: np.ndarray) -> np.ndarray:
+    """True for each (p, p) moment matrix in ``moments`` (..., p, p) too ill-conditioned to solve.
+
+    Refused when the design's condition number (:func:`condition_numbers`)
+    exceeds ``CONDITION_LIMIT``.
+    """
+    return ~(condition_numbers(moments) <= CONDITION_LIMIT)
 
 
 def explained_exactly(resid_var: np.ndarray, total_var: np.ndarray) -> np.ndarray:

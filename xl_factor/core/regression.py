@@ -2,9 +2,12 @@
 
 For each asset ``i`` the model is ``r_it = alpha_i + beta_i' f_t + e_it``
 (``alpha_i = 0`` without a constant), fitted by ordinary least squares on the
-rows where the asset and every factor are present. Assets whose present rows
-coincide share one QR factorisation and one matrix product, so the common
-case (no holes) is one solve for all N assets.
+rows where the asset and every factor are present. A complete panel is one
+QR solve for all N assets; a ragged one (every asset its own listing date and
+blanks) is one product of the presence mask with the factor rows and a
+batched solve (:mod:`xl_factor.core.masked_ols`), whatever the number of
+distinct patterns of present rows; an asset whose factors are ill-conditioned
+over its own rows takes the QR path with the assets that share its rows.
 
 Risk figures use ``ddof = 1`` throughout: ``total_var`` is the sample
 variance of the asset's returns, ``idio_var`` that of its residuals, and
@@ -23,24 +26,14 @@ conditioning rule is :mod:`xl_factor.core.conditioning`'s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from .conditioning import does_not_vary, explained_exactly, ill_conditioned
 from .errors import FactorModelError, ShapeMismatch, SingularFactors, TooFewObservations
+from .masked_ols import masked_fit
 from .validation import as_2d, check_finite, column_names
-
-
-@dataclass(frozen=True)
-class _Group:
-    """Assets (``cols``) that share the same present rows (``rows``; ``None`` is all)."""
-
-    rows: np.ndarray | None
-    cols: np.ndarray
-    factor_cov: np.ndarray
-    factor_mean: np.ndarray
 
 
 class FactorFit:
@@ -53,17 +46,19 @@ class FactorFit:
     maps the position of each asset that could not be fitted to its error.
     """
 
-    def __init__(self, returns, factors, alpha, betas, groups, has_constant, asset_names, factor_names,
-                 failures=None):
+    def __init__(self, returns, factors, alpha, betas, used, factor_covs, factor_means, has_constant,
+                 asset_names, factor_names, failures=None):
         self.returns = returns
         self.failures: dict[int, FactorModelError] = dict(failures or {})
         self.factors = factors
         self.alpha = alpha
         self.betas = betas
+        self.used = used
         self.has_constant = has_constant
         self.asset_names = asset_names
         self.factor_names = factor_names
-        self._groups = groups
+        self._factor_covs = factor_covs
+        self._factor_means = factor_means
 
     @property
     def n_assets(self) -> int:
@@ -72,17 +67,6 @@ class FactorFit:
     @property
     def n_factors(self) -> int:
         return self.betas.shape[1]
-
-    @cached_property
-    def used(self) -> np.ndarray:
-        """(T, N) boolean: the rows each asset's regression used."""
-        used = np.zeros(self.returns.shape, dtype=bool)
-        for group in self._groups:
-            if group.rows is None:
-                used[:, group.cols] = True
-            else:
-                used[:, group.cols] = group.rows[:, None]
-        return used
 
     @cached_property
     def n_obs(self) -> np.ndarray:
@@ -131,11 +115,7 @@ class FactorFit:
     @cached_property
     def factor_var(self) -> np.ndarray:
         """(N,) systematic variance ``beta' Sigma_f beta`` over each asset's rows."""
-        out = np.full(self.n_assets, np.nan)
-        for group in self._groups:
-            b = self.betas[group.cols]
-            out[group.cols] = np.einsum("nk,kl,nl->n", b, group.factor_cov, b)
-        return out
+        return np.einsum("nk,nkl,nl->n", self.betas, self._factor_covs, self.betas)
 
     @property
     def factor_share(self) -> np.ndarray:
@@ -155,11 +135,13 @@ class FactorFit:
 
     def factor_cov_of(self, asset: int) -> np.ndarray:
         """(K, K) factor covariance (``ddof = 1``) over the rows asset ``asset`` used."""
-        return self._group_of(asset).factor_cov
+        self.require(asset)
+        return self._factor_covs[asset]
 
     def factor_mean_of(self, asset: int) -> np.ndarray:
         """(K,) factor means over the rows asset ``asset`` used."""
-        return self._group_of(asset).factor_mean
+        self.require(asset)
+        return self._factor_means[asset]
 
     def require(self, asset: int) -> None:
         """Raise the failure of asset ``asset`` (for results about that one asset)."""
@@ -176,13 +158,6 @@ class FactorFit:
         """Raise the first failure, for results that need every asset (cross-sections, GRS)."""
         for asset in range(self.n_assets):
             self.require(asset)
-
-    def _group_of(self, asset: int) -> _Group:
-        self.require(asset)
-        for group in self._groups:
-            if asset in group.cols:
-                return group
-        raise IndexError(asset)
 
 
 def fit_factor_model(
@@ -214,12 +189,22 @@ def fit_factor_model(
         raise ShapeMismatch(f"{asset_argument} has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
 
     _check_factors(f, add_constant, fnames)
-    n_params = f.shape[1] + int(add_constant)
-    coef = np.full((n_params, y.shape[1]), np.nan)
-    groups, failures = [], {}
-    for rows, cols in _row_patterns(y, f):
+    n_assets, k = y.shape[1], f.shape[1]
+    present = ~np.isnan(y) & ~np.isnan(f).any(axis=1)[:, None]
+    coef = np.full((k + int(add_constant), n_assets), np.nan)
+    covs, means = np.full((n_assets, k, k), np.nan), np.full((n_assets, k), np.nan)
+    exact = np.arange(n_assets)
+    if not present.all():  # ragged: one masked solve; the QR path below takes what it leaves
+        masked = masked_fit(y, f, present, add_constant)
+        coef[:, masked.solved], covs[masked.solved], means[masked.solved] = (
+            masked.coef[:, masked.solved], masked.factor_cov[masked.solved], masked.factor_mean[masked.solved])
+        exact = np.flatnonzero(~masked.solved)
+    failures = {}
+    for rows, cols in _row_patterns(y[:, exact], f) if exact.size else ():
+        cols = exact[cols]
         fg = f if rows is None else f[rows]
-        yg = y if rows is None else y[np.ix_(rows, cols)]
+        whole = rows is None and cols.size == n_assets
+        yg = y if whole else y[:, cols] if rows is None else y[np.ix_(rows, cols)]
         problem = _group_problem(fg, add_constant, fnames, names, cols, asset_argument)
         if problem is not None:
             failures.update((int(c), problem) for c in cols)
@@ -232,14 +217,15 @@ def fit_factor_model(
         keep = cols[~flat]
         if keep.size:
             coef[:, keep] = _solve(fg, yg[:, ~flat], add_constant)
-            groups.append(_Group(rows, keep, np.atleast_2d(np.cov(fg, rowvar=False)), fg.mean(axis=0)))
+            covs[keep], means[keep] = np.atleast_2d(np.cov(fg, rowvar=False)), fg.mean(axis=0)
 
-    if not groups:  # nothing could be fitted: the whole call fails, with the first asset's reason
+    fitted = ~np.isnan(coef).any(axis=0)
+    if not fitted.any():  # nothing could be fitted: the whole call fails, with the first asset's reason
         raise failures[min(failures)] if failures else TooFewObservations(
             "has no values; select the cells that hold the returns", asset_argument)
-    alpha = coef[0] if add_constant else np.where(np.isnan(coef[0]), np.nan, 0.0)
-    betas = coef[int(add_constant):].T
-    return FactorFit(y, f, alpha, np.ascontiguousarray(betas), groups, add_constant, names, fnames, failures)
+    alpha = coef[0] if add_constant else np.where(fitted, 0.0, np.nan)
+    betas = np.ascontiguousarray(coef[int(add_constant):].T)
+    return FactorFit(y, f, alpha, betas, present & fitted, covs, means, add_constant, names, fnames, failures)
 
 
 def _row_patterns(y: np.ndarray, f: np.ndarray):

@@ -25,10 +25,11 @@ MAX_MAGNITUDE = 1e150
 
 def check_finite(array: np.ndarray, argument: str, names=None) -> None:
     """Raise for an infinite value or one so large that variances overflow (NaN is missing, not an error)."""
+    if array.size == 0 or (np.fmax.reduce(array, axis=None) <= MAX_MAGNITUDE
+                           and np.fmin.reduce(array, axis=None) >= -MAX_MAGNITUDE):
+        return  # fmax / fmin skip NaN (missing) without copying the array
     with np.errstate(invalid="ignore"):
         bad = np.abs(array) > MAX_MAGNITUDE
-    if not bad.any():
-        return
     row, col = np.argwhere(bad)[0]
     column = f"column '{names[col]}'" if names is not None else f"column {col + 1}"
     value = array[row, col]
