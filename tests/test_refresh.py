@@ -8,6 +8,7 @@ The checks of the steps around the recalculation use a stand-in for it.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -87,19 +88,29 @@ def test_regression_matches_statsmodels_on_the_new_data(report, new_history):
     np.testing.assert_allclose([ws["C10"].value, ws["C11"].value], expected.bse.to_numpy(), rtol=1e-9)
 
 
-def test_provenance_says_what_was_done_and_lost(report, new_history):
+def test_provenance_says_what_was_done_and_carried(report, new_history):
     out, stdout, _, _ = report
     rows = dict(load_workbook(out)["Provenance"].iter_rows(min_col=1, max_col=2, values_only=True))
     assert rows["Data rows"] == 327
     assert rows["Data columns left blank"] == "Other"
     assert rows["Data SHA-256"] == sha(new_history[0])
-    # An asset column left blank is not an asset: the covariance sheet computes the others and leaves it blank;
-    # the portfolio that still gives it a weight is refused by name.
-    errors = rows["Error cells"]
-    assert "Covariance!" not in errors and "Regression!" not in errors, errors
-    assert "FM_RISKCONTRIB: weights: gives 'Other' a weight of 0.0833333, but it has no returns" in errors
-    assert "4 charts" in rows["Not carried over (openpyxl cannot keep them)"] and "4 charts" in stdout
-    assert rows["Regression"].split(" cells")[0].isdigit() and "B9:B20" in rows["Regression"]
+    assert rows["Data file"] == new_history[0].name and rows["Template"] == "template.xlsx"  # names, not paths
+    # An asset column left blank is not an asset: every sheet computes the others, and the template's equal
+    # weights are spread over the assets with data (0 on Other), so FM_RISKCONTRIB computes too.
+    assert rows["Error cells"] == "none", rows["Error cells"]
+    assert rows["Inputs set for this data"] == "portfolio weights: 1/11 on each asset with data, 0 on the 1 without"
+    assert rows["Carried over"].startswith("4 charts")
+    assert rows["Not carried over (openpyxl cannot keep them)"] == "nothing"
+    assert rows["Regression"].split(" cells")[0].isdigit() and "B9:G20" in rows["Regression"]
+
+
+def test_report_counts_only_the_assets_with_data(report):
+    workbook = load_workbook(report[0])
+    assert workbook["Covariance"]["B4"].value == 11
+    weights = [workbook["MultiFactor"].cell(row=6, column=c).value for c in range(2, 14)]
+    np.testing.assert_allclose(weights, [1 / 11] * 11 + [0])
+    guide = "\n".join(str(c.value) for row in workbook["Guide"].iter_rows() for c in row if c.value is not None)
+    assert "819" not in guide and "327 periods from 1990-01-01 to 2017-03-01" in guide
 
 
 def test_output_equal_to_an_input_is_refused(tmp_path, new_history):
@@ -158,3 +169,150 @@ def test_unknown_columns_are_refused(tmp_path):
     data = _csv(tmp_path, {"Bitcoin": ["0.1", "0.2", "0.3"]})
     with pytest.raises(RefreshError, match=r"\['Bitcoin'\] are not on the Data sheet"):
         refresh(TEMPLATE, data, tmp_path / "r.xlsx", recalculate=_fake_recalculation)
+
+
+# --- refusals: one line, exit 2, nothing written -------------------------------------------------------
+
+def _write(tmp_path, name: str, content, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+    return path
+
+
+GOOD = "Date,NoDur,MktRF\n2020-01-31,0.01,0.011\n2020-02-29,0.02,-0.02\n2020-03-31,-0.01,0.015\n2020-04-30,0.005,0.01\n"
+
+
+@pytest.mark.parametrize("name, content, encoding, message", [
+    ("dup", "Date,NoDur, NoDur,MktRF\n2020-01-31,0.01,0.02,0.01\n", "utf-8", "names column 'NoDur' twice"),
+    ("dayfirst", "Date,NoDur,MktRF\n13/01/2020,0.01,0.02\n14/01/2020,0.01,0.02\n", "utf-8", "pass --dayfirst"),
+    ("ambiguous", "".join(["Date,NoDur,MktRF\n"] + [f"01/{m:02d}/2020,0.01,0.02\n" for m in range(1, 13)]), "utf-8",
+     "could be day/month or month/day"),
+    ("inf", GOOD.replace("0.005", "inf"), "utf-8", "'inf' is not a finite number"),
+    ("overflow", GOOD.replace("0.005", "1e400"), "utf-8", "'1e400' overflows a double"),
+    ("thousands", GOOD.replace("0.005", '"1,000"'), "utf-8", "'1,000' is text, not a number"),
+    ("percent", GOOD.replace("0.005", "5%"), "utf-8", "'5%' is text, not a number"),
+    ("parentheses", GOOD.replace("0.005", "(0.01)"), "utf-8", r"'\(0.01\)' is text, not a number"),
+    ("latin1", GOOD.replace("NoDur", "NoDür"), "latin-1", "is not UTF-8 text"),
+    ("empty", "", "utf-8", "is empty"),
+    ("header-only", "Date,NoDur\n", "utf-8", "no data rows"),
+    ("ragged", GOOD + "2020-05-31,0.01\n", "utf-8", "row 6 has 2 fields, the header has 3"),
+    ("duplicate-date", GOOD + "2020-04-30,0.01,0.01\n", "utf-8", "is there twice"),
+    ("mixed-dates", GOOD + "202005,0.01,0.01\n", "utf-8", "mixes date notations"),
+    ("percent-units", "".join(["Date,NoDur,MktRF\n"] + [f"2020-{m:02d},{(m % 5 - 2) * 1.3},{(m % 3 - 1) * 0.01}\n"
+                                                        for m in range(1, 13)]), "utf-8", "looks like percent"),
+    ("percent-factor", "".join(["Date,NoDur,MktRF\n"] + [f"2020-{m:02d},{(m % 5 - 2) * 0.013},{(m % 3 - 1) * 2.5}\n"
+                                                         for m in range(1, 13)]), "utf-8", "factor returns"),
+])
+def test_bad_csv_is_refused_with_one_line_and_exit_2(tmp_path, capsys, name, content, encoding, message):
+    from xl_factor.cli import main
+
+    data = _write(tmp_path, f"{name}.csv", content, encoding)
+    out = tmp_path / "r.xlsx"
+    assert main(["refresh", str(TEMPLATE), "--data", str(data), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("xl-factor refresh: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert re.search(message, err), err
+    assert not out.exists()
+
+
+def test_existing_out_needs_force_and_a_folder_is_refused(tmp_path, monkeypatch):
+    data = _write(tmp_path, "good.csv", GOOD)
+    out = tmp_path / "r.xlsx"
+    out.write_bytes(b"old")
+    with pytest.raises(RefreshError, match="already exists; add --force"):
+        refresh(TEMPLATE, data, out, recalculate=_fake_recalculation)
+    assert out.read_bytes() == b"old"
+    refresh(TEMPLATE, data, out, recalculate=_fake_recalculation, force=True)
+    assert load_workbook(out)["Provenance"]
+    folder = tmp_path / "x.xlsx"
+    folder.mkdir()
+    with pytest.raises(RefreshError, match="is a folder"):
+        refresh(TEMPLATE, data, folder, recalculate=_fake_recalculation, force=True)
+    assert list(folder.iterdir()) == []
+
+
+def test_unreadable_and_inflating_templates_are_refused(tmp_path):
+    import zipfile
+
+    data = _write(tmp_path, "good.csv", GOOD)
+    junk = _write(tmp_path, "junk.xlsx", b"not a zip")
+    with pytest.raises(RefreshError, match="is not an xlsx workbook"):
+        refresh(junk, data, tmp_path / "r.xlsx", recalculate=_fake_recalculation)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 2**20))
+    assert bomb.stat().st_size < 2**20
+    with pytest.raises(RefreshError, match="refused as a possible zip bomb"):
+        refresh(bomb, data, tmp_path / "r.xlsx", recalculate=_fake_recalculation)
+
+
+@pytest.mark.parametrize("dates, expected", [
+    (["202001", "202002", "202003"], ["2020-01-01", "2020-02-01", "2020-03-01"]),
+    (["2020-01", "2020-02", "2020-03"], ["2020-01-01", "2020-02-01", "2020-03-01"]),
+    (["19260701", "19260702", "19260706"], ["1926-07-01", "1926-07-02", "1926-07-06"]),
+    (["2020-01-31T00:00:00+02:00", "2020-02-29T00:00:00-05:00", "2020-03-31 00:00:00Z"],
+     ["2020-01-31", "2020-02-29", "2020-03-31"]),
+    (["01/31/2020", "02/29/2020", "03/31/2020"], ["2020-01-31", "2020-02-29", "2020-03-31"]),
+])
+def test_date_notations_that_are_read(tmp_path, dates, expected):
+    from xl_factor.refresh import read_csv_data
+
+    body = "".join(f"{d},0.01,0.02\n" for d in dates)
+    frame = read_csv_data(_write(tmp_path, "d.csv", "Date,NoDur,MktRF\n" + body))
+    assert list(frame.index.strftime("%Y-%m-%d")) == expected
+
+
+def test_dayfirst_and_utf16(tmp_path):
+    from xl_factor.refresh import read_csv_data
+
+    frame = read_csv_data(_write(tmp_path, "d.csv", "Date,NoDur\n01/02/2020,0.01\n01/03/2020,0.02\n"), dayfirst=True)
+    assert list(frame.index.strftime("%Y-%m-%d")) == ["2020-02-01", "2020-03-01"]
+    frame = read_csv_data(_write(tmp_path, "u.csv", GOOD, "utf-16"))
+    assert frame["NoDur"].tolist() == [0.01, 0.02, -0.01, 0.005]
+    with pytest.raises(RefreshError, match="--dayfirst was given"):
+        read_csv_data(_write(tmp_path, "i.csv", GOOD), dayfirst=True)
+
+
+def test_missing_markers_are_blank_and_rows_are_sorted(tmp_path):
+    from xl_factor.refresh import read_csv_data
+
+    text = "Date,NoDur,MktRF\n2020-03-31,NA,0.01\n2020-01-31,,0.02\n2020-02-29,#N/A,n/a\n"
+    frame = read_csv_data(_write(tmp_path, "m.csv", text))
+    assert list(frame.index.strftime("%m")) == ["01", "02", "03"] and frame.attrs["sorted"]
+    assert frame["NoDur"].tolist() == [None, None, None] and frame["MktRF"].tolist() == [0.02, None, 0.01]
+
+
+def test_error_cells_exit_3_listed_compactly_unless_allowed(tmp_path, capsys, monkeypatch):
+    import xl_factor.refresh as module
+    from xl_factor.cli import main
+
+    def failing(path):
+        values = _fake_recalculation(path)
+        for column in "ABCDEFGH":
+            for row in range(26, 36):
+                values[("MultiFactor", f"{column}{row}")] = "#FM! FM_FAMAMACBETH: too few assets"
+        return values
+
+    monkeypatch.setattr(module, "_libreoffice_recalculation", lambda timeout: (failing, None))
+    data = _write(tmp_path, "good.csv", GOOD)
+    out = tmp_path / "r.xlsx"
+    assert main(["refresh", str(TEMPLATE), "--data", str(data), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "80 error cells" in err and "MultiFactor!A26:H35 (80 cells): #FM! FM_FAMAMACBETH: too few assets" in err
+    assert out.exists()
+    assert main(["refresh", str(TEMPLATE), "--data", str(data), "--out", str(out), "--force",
+                 "--allow-errors"]) == 0
+
+
+def test_no_temporary_folder_is_left_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    data = _write(tmp_path, "good.csv", GOOD)
+    refresh(TEMPLATE, data, tmp_path / "r.xlsx", recalculate=_fake_recalculation)
+    assert list(scratch.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv", "r.xlsx", "tmp"]

@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("--neutralise", action="store_true",
                          help="store CSV cells that look like formulas (=, +, -, @) as text instead of refusing")
     refresh.add_argument("--timeout", type=float, default=600.0, help="seconds LibreOffice may take")
+    refresh.add_argument("--force", action="store_true", help="replace --out if it exists")
+    refresh.add_argument("--dayfirst", action="store_true",
+                         help="read D/M/YYYY dates (without it only unambiguous M/D/YYYY, ISO, YYYY-MM, YYYYMM)")
+    refresh.add_argument("--allow-errors", action="store_true",
+                         help="exit 0 even when cells of the report hold errors (default: exit 3)")
     return parser
 
 
@@ -89,10 +94,12 @@ def _templates(args) -> int:
 
 
 def _refresh(args) -> int:
-    from .refresh import RefreshError, refresh
+    """Exit 0 on a clean report, 2 when refused (one line, nothing written), 3 when the report has error cells."""
+    from .refresh import RefreshError, refresh, summarise_errors
 
     try:
-        report = refresh(args.template, args.data, args.out, neutralise=args.neutralise, timeout=args.timeout)
+        report = refresh(args.template, args.data, args.out, neutralise=args.neutralise, timeout=args.timeout,
+                         force=args.force, dayfirst=args.dayfirst)
     except RefreshError as error:
         print(f"xl-factor refresh: {error}", file=sys.stderr)
         return 2
@@ -106,9 +113,13 @@ def _refresh(args) -> int:
         lost = ", ".join(f"{n} {label}" for label, n in report.dropped_parts.items())
         print(f"  not carried over (openpyxl cannot keep them): {lost}")
     if report.error_cells:
-        print(f"  {len(report.error_cells)} error cells, first: {report.error_cells[0]}")
+        print(f"xl-factor refresh: the report has {len(report.error_cells)} error cells:", file=sys.stderr)
+        for line in summarise_errors(report.error_cells):
+            print(f"  {line}", file=sys.stderr)
+        if not args.allow_errors:
+            print("  (exit 3; --allow-errors accepts such a report)", file=sys.stderr)
+            return 3
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

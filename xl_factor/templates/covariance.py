@@ -38,7 +38,8 @@ def build(wb, ws) -> None:
             '="Per period, ddof 1. Factor model on "&FactorName&": B Sigma_f B\' + diag(idio_var), with '
             '"&NAssets&" assets and "&NFactors&" factor."')
     S.section(ws, "A3", "Parameters to estimate (FM_PARAMCOUNT)")
-    S.label(ws, "A4", "Assets N", "=COLUMNS(ExcessReturns)", S.COUNT)
+    S.label(ws, "A4", "Assets N (with data)", '=COUNTIF(AssetPeriods,">0")', S.COUNT)
+    S.note(ws, "C4", f"asset columns with at least one excess return (MultiFactor row {L.MF_PERIODS_ROW}); the template holds {L.N_ASSETS}")
     S.label(ws, "A5", "Factors K", "=COLUMNS(FactorSeries)", S.COUNT)
     S.formula(ws, "A6:B7", "=FM_PARAMCOUNT(NAssets,NFactors)", "#,##0")
 

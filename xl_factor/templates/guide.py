@@ -35,7 +35,7 @@ SHEETS = (
                     "(FM_BETA) and variance decomposition (FM_VARDECOMP), Fama-MacBeth premia with unadjusted and "
                     "Newey-West standard errors and Shanken's correction (FM_FAMAMACBETH), the GRS test that every "
                     "alpha is zero (FM_GRS), and the risk contributions of a portfolio (FM_RISKCONTRIB) whose "
-                    "weights are the yellow row (equal weight, 1/12 each)."),
+                    "weights are the yellow row (equal weight, 1/12 each); row 8 counts each asset's periods."),
 )
 
 NAME_NOTES = {
@@ -80,7 +80,8 @@ NAME_NOTES = {
     "SizeHedged": "size for VolBudget, factor hedged (FM_SIZE)",
     "SharpeUnhedged": "annualised Sharpe of the asset (FM_SHARPE)",
     "SharpeHedged": "annualised Sharpe of the hedged series (FM_SHARPE)",
-    "NAssets": "number of asset columns",
+    "NAssets": "number of asset columns with data (COUNTIF of AssetPeriods)",
+    "AssetPeriods": "periods with data of each asset column (MultiFactor row 8; 0: not an asset)",
     "NFactors": "number of factors in the model",
     "PortfolioWeights": "input: portfolio weight of each asset column (MultiFactor row 6)",
     "GRSStat": "GRS F statistic, all alphas zero (FM_GRS)",
@@ -113,9 +114,12 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
         ("text", f"Up to {L.CAPACITY:,} periods (rows {L.FIRST_ROW}-{L.LAST_ROW}). A longer or shorter history just "
                  "works: blank cells, text and error cells are missing values, and each regression drops the rows "
                  "where its asset or its factor is missing. FM_REGRESS reports how many rows it used (n_obs). The "
-                 "sample covariance, Fama-MacBeth and the GRS test use the rows complete in every asset, so leave "
-                 "unused asset columns out of a comparison or fill them: an empty asset column turns the sample "
-                 "covariance and every FM_* cell of MultiFactor into an #FM! message naming it."),
+                 "sample covariance, Fama-MacBeth and the GRS test use the rows complete in every asset with data."),
+        ("text", f"Capacity: {L.N_ASSETS} asset columns (B:M), {L.N_FACTORS} factors (N:P) and {L.CAPACITY:,} "
+                 "periods. Fewer assets just work: an asset column with no values is not an asset (its rows of "
+                 "every result stay blank, N counts the assets with data, MultiFactor row 8 shows each asset's "
+                 "periods); give it a portfolio weight of 0. An asset with too few rows shows its own #FM! line. "
+                 "Fama-MacBeth needs at least factors + 2 assets with data and stays blank below that."),
         ("section", "Units and conventions"),
         ("text", "Returns are simple returns per period in decimals (0.0123 is 1.23%), not percent: a range whose "
                  "typical size looks like percent is refused with an #FM! message. Periods are those of your data "

@@ -64,6 +64,7 @@ MF_NAMES_ROW = 5                     # asset names above the weights, B5:M5
 MF_WEIGHTS_ROW = 6                   # PortfolioWeights: B6:M6, one input cell per asset column
 MF_FIRST_COL = 2                     # column B: first asset of the weights row
 MF_SUM_ROW = 7                       # sum of the weights
+MF_PERIODS_ROW = 8                   # AssetPeriods: B8:M8, periods with data of each asset (0: not an asset)
 MF_BETA_TOP = 10                     # FM_BETA: labels in row 10 and column A, N x K values in B11:D22
 MF_VARDECOMP_TOP = MF_BETA_TOP       # FM_VARDECOMP beside the betas: (N + 1) x 5 in F10:J22
 MF_VARDECOMP_COL = 6

@@ -59,8 +59,9 @@ def _formats(ws, rows, columns: str, fmt: str) -> None:
 
 def build(wb, ws) -> None:
     S.title(ws, "MultiFactor: three factors on the industry portfolios",
-            "ExcessReturns (all asset columns) on Factors (MktRF, SMB, HML); per period, ddof 1. Fama-MacBeth and "
-            "GRS use the rows complete in every asset and factor.")
+            '="ExcessReturns ("&NAssets&" asset columns with data, of ' + str(N) + ') on Factors ("&COLUMNS(Factors)&'
+            '" factors); per period, ddof 1. Fama-MacBeth and GRS use the rows complete in every asset with data '
+            'and every factor."')
     S.note(ws, "A3", "First pass: one OLS of each asset on the factors (betas). Fama-MacBeth: per period, the assets' "
                      "returns regressed on their betas; the premia are the means over the periods. GRS: F test that "
                      "every alpha is zero. Risk: how much each factor, the specific risk and each asset contribute "
@@ -93,7 +94,16 @@ def _weights(wb, ws) -> None:
                                                 "(0.05 = 5%), -10 to 10; negative for short, 0 to leave it out."),
                   S.PERCENT)
     S.label(ws, f"A{L.MF_SUM_ROW}", "Sum of weights", "=SUM(PortfolioWeights)", S.PERCENT)
-    S.note(ws, f"C{L.MF_SUM_ROW}", f"equal weight: 1/{N} each; the weights need not add up to 1")
+    S.note(ws, f"C{L.MF_SUM_ROW}", f"equal weight: 1/{N} each; the weights need not add up to 1; give an asset "
+                                   "without data a weight of 0")
+    row = L.MF_PERIODS_ROW
+    ws[f"A{row}"] = "Periods with data"
+    first, last = L.FIRST_ROW, L.LAST_ROW
+    for i in range(N):
+        c = L.col(L.FIRST_ASSET_COL + i)
+        cell = ws.cell(row=row, column=L.MF_FIRST_COL + i, value=f"=COUNT({L.EXCESS}!{c}${first}:{c}${last})")
+        cell.number_format = S.COUNT
+    S.name(wb, "AssetPeriods", f"{ws.title}!${L.col(L.MF_FIRST_COL)}${row}:${L.col(L.MF_FIRST_COL + N - 1)}${row}")
 
 
 def _first_pass(ws) -> None:
@@ -117,8 +127,14 @@ def _first_pass(ws) -> None:
     _formats(ws, rows, [L.col(first + 4)], S.SHARE)
 
 
+#: Fama-MacBeth's cross-section needs more assets than factors and a constant: below that the block stays blank.
+FM_ENOUGH = "NAssets>=COLUMNS(Factors)+2"
+
+
 def _fm_block(ws, top: int, text: str) -> None:
-    S.formula(ws, f"A{top}:{L.col(FM_COLS)}{top + FM_ROWS - 1}", text)
+    S.formula(ws, f"A{top}:{L.col(FM_COLS)}{top + FM_ROWS - 1}", f'=IF({FM_ENOUGH},{text.lstrip("=")},"")')
+    S.note(ws, f"A{top + FM_ROWS}", f'=IF({FM_ENOUGH},"","Left blank: Fama-MacBeth needs at least "&'
+                                    f'(COLUMNS(Factors)+2)&" assets with data (factors + 2); this data has "&NAssets&".")')
     _bold(ws, top, 1, FM_COLS)
     coefficients = range(top + 1, top + K + 2)  # const and the factors
     _formats(ws, coefficients, "BCF", S.VARIANCE)
@@ -138,7 +154,7 @@ def _fama_macbeth(ws) -> None:
     ws[f"{premium_col}{top}"] = "premium per year"
     ws[f"{premium_col}{top}"].font = S.HEADER_FONT
     for r in range(top + 1, top + K + 2):
-        ws[f"{premium_col}{r}"] = f"=B{r}*PeriodsPerYear"
+        ws[f"{premium_col}{r}"] = f'=IF(ISNUMBER(B{r}),B{r}*PeriodsPerYear,"")'
         ws[f"{premium_col}{r}"].number_format = S.PERCENT
     S.note(ws, f"{premium_col}{top + K + 2}", "x PeriodsPerYear (Sizing)")
 
