@@ -51,12 +51,11 @@ _SAMPLE_ROWS = 512
 def typical_size(values: np.ndarray) -> np.ndarray:
     """(N,) median absolute value of each column over an even sample of rows, NaN ignored."""
     step = max(1, values.shape[0] // _SAMPLE_ROWS)
-    sample = np.abs(values[::step])
-    out = np.full(values.shape[1], np.nan)
-    filled = ~np.isnan(sample).all(axis=0)
-    if filled.any():
-        out[filled] = np.nanmedian(sample[:, filled], axis=0)
-    return out
+    ordered = np.sort(np.abs(values[::step]), axis=0)  # NaN sorts last
+    count = (~np.isnan(ordered)).sum(axis=0)
+    low = np.take_along_axis(ordered, np.maximum(count - 1, 0)[None, :] // 2, axis=0)[0]
+    high = np.take_along_axis(ordered, (count // 2)[None, :], axis=0)[0] if ordered.shape[0] else low
+    return np.where(count > 0, (low + np.where(count % 2, low, high)) / 2, np.nan)
 
 
 def check_returns(table: Table, argument: str) -> np.ndarray:
@@ -65,8 +64,7 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
     size = typical_size(values)
     names = table.labels("col")
     periods = periods_per_year_of(table)
-    with np.errstate(invalid="ignore"):
-        lowest = np.nanmin(np.where(np.isnan(values), np.inf, values), axis=0) if values.size else np.array([])
+    lowest = np.fmin.reduce(values, axis=0) if values.shape[0] else np.full(values.shape[1], np.nan)
     for j in np.flatnonzero(~np.isnan(size)):
         column = values[:, j]
         if size[j] > PERCENT_MEDIAN or (periods and size[j] * np.sqrt(periods) > PERCENT_ANNUAL):

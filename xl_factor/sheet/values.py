@@ -246,6 +246,9 @@ def _is_header(row) -> bool:
 
 def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
     """The first column as dates (NaT for blanks), or ``None`` when it is not a date column."""
+    quick = _naive_datetimes(cells)
+    if quick is not None:
+        return quick
     filled = [i for i, c in enumerate(cells) if c is not None and c != ""]
     # Blank rows after the last date are a generous range's room to grow, not undated periods.
     if not filled or len(filled) < (filled[-1] + 1) / 2:
@@ -265,6 +268,24 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
     if kinds == {str} and all(_ISO_DATE.match(c.strip()) for c in present):
         return _with_blanks(cells, pd.DatetimeIndex(pd.to_datetime([c.strip() for c in present])))
     return None
+
+
+def _naive_datetimes(cells: list) -> pd.DatetimeIndex | None:
+    """The common case in one C pass: naive datetime cells and blanks, filled over more than half the rows.
+
+    ``None`` for anything else (aware or mixed cells, serials, text), which the general rules read.
+    """
+    column = np.array(cells, dtype=object)
+    if infer_dtype(column, skipna=True) != "datetime":
+        return None
+    try:
+        stamps = pd.DatetimeIndex(column)
+    except (TypeError, ValueError):  # aware and naive cells mixed
+        return None
+    filled = np.flatnonzero(~stamps.isna())
+    if stamps.tz is not None or not filled.size or filled.size < (filled[-1] + 1) / 2:
+        return None
+    return stamps
 
 
 def _wall_clock(stamps: list) -> pd.DatetimeIndex:
