@@ -107,3 +107,24 @@ def _parsed(raw):
     from xl_factor.sheet.values import parse_table
 
     return parse_table(raw, "asset")
+
+
+def test_a_call_holds_blas_to_one_thread(monkeypatch, ff_monthly, industry_excess):
+    """Inside a FM_* call BLAS runs one thread (the spreadsheet has the cores); outside it is as it was."""
+    from threadpoolctl import threadpool_info
+
+    import xl_factor.sheet.functions as functions
+
+    seen = []
+    real_fit = functions.fit
+
+    def spying_fit(*args, **kwargs):
+        seen.append([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"])
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(functions, "fit", spying_fit)
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    result = call("FM_BETA", excel_range(industry_excess.iloc[:120, :3]), excel_range(ff_monthly[["MktRF"]]))
+    assert not isinstance(result, str), result
+    assert seen and all(threads == [1] * len(threads) for threads in seen), seen
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before

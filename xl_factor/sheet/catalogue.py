@@ -19,6 +19,7 @@ from ..core.errors import InvalidArgument
 from .cache import TABLES
 from .errors import error_line
 from .failures import finish
+from .runtime import blas_threads_limited
 from .values import Table, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table, parse_text
 
 CATEGORY = "Factor Model"
@@ -89,8 +90,8 @@ def call(name: str, *raw_args, runtime: str = "python"):
         args = function.parse(raw_args)
         if function.name == "FM_INFO":
             return function.impl(runtime)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # finish() refuses what overflowed
-            result = function.impl(*args)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"), blas_threads_limited():
+            result = function.impl(*args)  # finish() refuses what overflowed
         return finish(function.name, result)
     except Exception as error:  # noqa: BLE001 - every failure becomes one cell line
         return error_line(function.name, error)
