@@ -84,6 +84,7 @@ def _chart(ws) -> None:
     chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=DECOMP_TOP, max_row=DECOMP_TOP + N),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=DECOMP_TOP + 1, max_row=DECOMP_TOP + N))
+    S.colour_series(chart)
     S.show_axes(chart)
     chart.width, chart.height = 18, 9
     ws.add_chart(chart, f"G{DECOMP_TOP}")

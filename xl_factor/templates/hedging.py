@@ -114,12 +114,15 @@ def _chart(ws, prefilled: int) -> None:
                              max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=L.HEDGE_DATE_COL, min_row=first, max_row=last))
     chart.x_axis = DateAxis(crossAx=100)
+    chart.y_axis.crossAx = chart.x_axis.axId  # the value axis crosses the date axis, not a missing one
     chart.x_axis.number_format = "yyyy"
     chart.x_axis.majorTimeUnit = "years"
     chart.x_axis.title = "date"
-    for series in chart.series:
+    for series, colour in zip(chart.series, S.SERIES_COLOURS):
         series.marker.symbol = "none"
         series.smooth = False
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.width = 22225
     S.show_axes(chart)
     chart.legend.position = "b"
     chart.width, chart.height = 15, 10

@@ -108,6 +108,7 @@ def _charts(ws, hedging, prefilled: int) -> None:
     scatter = ScatterChart()
     scatter.title = "Asset against factor, tracking line beta x f"
     scatter.style = 13
+    scatter.scatterStyle = "lineMarker"  # required by the schema (CT_ScatterChart)
     scatter.x_axis.title = "factor return"
     scatter.y_axis.title = "asset excess return"
     scatter.x_axis.number_format = scatter.y_axis.number_format = "0%"
@@ -140,6 +141,7 @@ def _charts(ws, hedging, prefilled: int) -> None:
     bars.add_data(Reference(ws, min_col=1, max_col=4, min_row=vd + 1), from_rows=True, titles_from_data=True)
     bars.set_categories(Reference(ws, min_col=2, max_col=4, min_row=vd))
     bars.legend = None
+    S.colour_series(bars)
     S.show_axes(bars)
     bars.width, bars.height = 15, 8
     ws.add_chart(bars, "I24")

@@ -29,6 +29,15 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 CHECK_FONT = Font(bold=True, color="006100")
 INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 WRAP = Alignment(wrap_text=True, vertical="top")
+#: Distinct colours of the series of a chart (blue, dark red, grey), so no two series share the theme colour.
+SERIES_COLOURS = ("4472C4", "C00000", "7F7F7F")
+
+
+def colour_series(chart) -> None:
+    """Fill the series of a bar chart with distinct colours."""
+    for series, colour in zip(chart.series, SERIES_COLOURS):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
 
 
 def title(ws, text: str, subtitle: str = "") -> None:
