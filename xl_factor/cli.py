@@ -53,6 +53,37 @@ def _parser() -> argparse.ArgumentParser:
                          help="read D/M/YYYY dates (without it only unambiguous M/D/YYYY, ISO, YYYY-MM, YYYYMM)")
     refresh.add_argument("--allow-errors", action="store_true",
                          help="exit 0 even when cells of the report hold errors (default: exit 3)")
+    model = command(
+        "model", "the desk's universe risk model on Dask (needs the scale extra)",
+        "Fit a whole universe of securities on Dask and write the model (B, Sigma_f, D) that FM_MODEL and "
+        "FM_MODEL_COVMAT read. Needs pip install \"xl_factor[scale]\".")
+    model_commands = model.add_subparsers(dest="model_command", required=True, metavar="SUBCOMMAND")
+    build = model_commands.add_parser(
+        "build", help="fit every security, block by block, on Dask; write exposures, factor_cov, manifest",
+        description="Read returns (a long table date, id, return in Parquet or CSV, or a wide CSV) and factors "
+                    "(a CSV of dated columns), refuse bad input before any work is sent, fit blocks of "
+                    "securities as Dask tasks with the same core as the FM_* functions, and write "
+                    "exposures.parquet, factor_cov.parquet (and rolling_exposures.parquet with --window) and "
+                    "manifest.json into --out. Runs on a local cluster of worker processes by default, or on "
+                    "the dask.distributed cluster at --scheduler.")
+    build.add_argument("--returns", required=True, metavar="PATH", help="returns: long Parquet/CSV or wide CSV")
+    build.add_argument("--factors", required=True, metavar="PATH", help="factor returns: CSV, a date column first")
+    build.add_argument("--out", required=True, metavar="DIR", help="folder for the model, made if missing")
+    build.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="a dask.distributed scheduler (tcp://host:8786); default: a local cluster")
+    build.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="worker processes of the local cluster (default: the cores, at most 4)")
+    build.add_argument("--start", default=None, metavar="DATE", help="first date to use (YYYY-MM-DD)")
+    build.add_argument("--end", default=None, metavar="DATE", help="last date to use (YYYY-MM-DD)")
+    build.add_argument("--min-obs", type=int, default=60, metavar="N",
+                       help="fewest returns a security needs to be fitted (default 60); fewer: listed in "
+                            "the manifest, not fatal")
+    build.add_argument("--window", type=int, default=None, metavar="W", help="rolling exposures over W dates")
+    build.add_argument("--step", type=int, default=None, metavar="S", help="... at every S-th date")
+    build.add_argument("--block-size", type=int, default=500, metavar="B",
+                       help="securities per Dask task (default 500); the numbers do not depend on it")
+    build.add_argument("--universe", default=None, metavar="PATH",
+                       help="optional list of the desk's security ids (CSV/Parquet); other ids are refused")
     return parser
 
 
@@ -67,10 +98,37 @@ def main(argv: list[str] | None = None) -> int:
         return _templates(args)
     elif args.command == "refresh":
         return _refresh(args)
+    elif args.command == "model":
+        return _model_build(args)
     elif args.command == "bench":
         from .bench import run_core_benchmark
 
         print(run_core_benchmark(repeat=args.repeat))
+    return 0
+
+
+def _model_build(args) -> int:
+    try:
+        from .universe.build import build_model
+        from .universe.inputs import InputError
+    except ImportError as error:
+        print(f"xl-factor model build: {error.name or error} is not installed; "
+              "pip install \"xl_factor[scale]\" (Dask with distributed, pyarrow)", file=sys.stderr)
+        return 2
+    try:
+        manifest = build_model(args.returns, args.factors, args.out, scheduler=args.scheduler, workers=args.workers,
+                               start=args.start, end=args.end, min_obs=args.min_obs, window=args.window,
+                               step=args.step, block_size=args.block_size, universe=args.universe)
+    except InputError as error:
+        print(f"xl-factor model build: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {', '.join(manifest['outputs'] + ['manifest.json'])} into {args.out}: "
+          f"{manifest['n_fitted']} of {manifest['n_securities']} securities fitted over "
+          f"{manifest['date_range']['n_dates']} dates ({manifest['date_range']['first']} to "
+          f"{manifest['date_range']['last']}) in {manifest['elapsed_seconds']['total']:.1f} s on {manifest['scheduler']}")
+    if manifest["not_fitted"]:
+        print(f"  {len(manifest['not_fitted'])} not fitted (listed in manifest.json), first: "
+              f"{manifest['not_fitted'][0]['id']}: {manifest['not_fitted'][0]['reason']}")
     return 0
 
 

@@ -1,0 +1,182 @@
+"""``xl-factor model build``: read and check, fit on Dask, write B, Sigma_f, D and the manifest.
+
+The outputs in ``DIR`` (never an N x N matrix: the model is B, Sigma_f, D):
+
+* ``exposures.parquet``: one row per security, sorted by id: ``id``,
+  ``alpha``, ``beta_<factor>`` per factor, ``idio_var``, ``total_var``,
+  ``r2``, ``n_obs``, ``first_date``, ``last_date`` (per period; a security
+  that could not be fitted keeps its id, ``n_obs`` and dates, NaN numbers);
+* ``factor_cov.parquet``: Sigma_f (``ddof = 1``) over every date of the
+  model, a ``factor`` column then one column per factor;
+* with ``--window W --step S``, ``rolling_exposures.parquet``: the same
+  numbers over the last W dates at every S-th date (the first at date W),
+  one row per (date, security) fitted, sorted by date then id;
+* ``manifest.json``: the inputs' SHA-256, the date range, the versions, the
+  scheduler, the elapsed time, and the securities not fitted with why.
+
+Files are written under a temporary name and renamed, the manifest last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .blocks import FIELDS
+from .inputs import InputError, read_universe, sha256
+
+EXPOSURES = "exposures.parquet"
+FACTOR_COV = "factor_cov.parquet"
+ROLLING = "rolling_exposures.parquet"
+MANIFEST = "manifest.json"
+DEFAULT_MIN_OBS = 60
+DEFAULT_BLOCK = 500
+
+
+def beta_column(factor: str) -> str:
+    return f"beta_{factor}"
+
+
+def _versions() -> dict:
+    import dask
+    import distributed
+    import pyarrow
+
+    return {"xl_factor": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "pandas": pd.__version__, "dask": dask.__version__, "distributed": distributed.__version__,
+            "pyarrow": pyarrow.__version__}
+
+
+def check_options(min_obs: int, window: int | None, step: int | None, block_size: int, workers, scheduler) -> None:
+    if min_obs < 1:
+        raise InputError(f"--min-obs {min_obs}: give a whole number of at least 1")
+    if block_size < 1:
+        raise InputError(f"--block-size {block_size}: give a whole number of at least 1")
+    if (window is None) != (step is None):
+        raise InputError("--window and --step go together: give both (e.g. --window 252 --step 21) or neither")
+    if window is not None and (window < 2 or step < 1):
+        raise InputError(f"--window {window} --step {step}: give a window of at least 2 dates and a step of at least 1")
+    if window is not None and window < min_obs:
+        raise InputError(f"--window {window} is shorter than --min-obs {min_obs}: no window could be fitted; "
+                         "give a longer window or a smaller --min-obs")
+    if scheduler and workers:
+        raise InputError("--workers sizes the local cluster; with --scheduler the cluster's own workers run the tasks: "
+                         "give one or the other")
+
+
+def build_model(returns, factors, out, scheduler=None, workers=None, start=None, end=None,
+                min_obs: int = DEFAULT_MIN_OBS, window=None, step=None, block_size: int = DEFAULT_BLOCK,
+                universe=None) -> dict:
+    """Build the model into ``out``; returns the manifest. Raises :class:`InputError` before any work is sent."""
+    from .engine import open_client, run_blocks
+
+    began = time.perf_counter()
+    check_options(min_obs, window, step, block_size, workers, scheduler)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: not a folder; give a folder to write the model into")
+    data = read_universe(returns, factors, start, end, universe)
+    read_seconds = time.perf_counter() - began
+    with open_client(scheduler, workers) as (client, described):
+        n_workers = len(client.scheduler_info().get("workers", {}))
+        fit_began = time.perf_counter()
+        blocks, rolling = run_blocks(client, data, block_size, min_obs, window, step)
+        fit_seconds = time.perf_counter() - fit_began
+    write_began = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    exposures, not_fitted = _exposures(data, blocks, min_obs)
+    _write_parquet(exposures, out / EXPOSURES)
+    cov = np.atleast_2d(np.cov(data.factors, rowvar=False))
+    _write_parquet(pd.DataFrame({"factor": list(data.factor_names),
+                                 **{f: cov[:, k] for k, f in enumerate(data.factor_names)}}), out / FACTOR_COV)
+    if rolling is not None:
+        _write_parquet(_rolling(data, rolling, block_size), out / ROLLING)
+    elif (out / ROLLING).exists():
+        (out / ROLLING).unlink()  # a rolling table from an earlier build would not match this model
+    dates = data.dates
+    manifest = {
+        "model": "B Sigma_f B' + D: exposures.parquet (B, D = idio_var), factor_cov.parquet (Sigma_f)",
+        "inputs": {
+            "returns": {"path": str(Path(returns).resolve()), "sha256": sha256(Path(returns)),
+                        "bytes": Path(returns).stat().st_size, "layout": data.layout},
+            "factors": {"path": str(Path(factors).resolve()), "sha256": sha256(Path(factors)),
+                        "bytes": Path(factors).stat().st_size},
+            **({"universe": {"path": str(Path(universe).resolve()), "sha256": sha256(Path(universe))}}
+               if universe is not None else {}),
+        },
+        "date_range": {"first": str(pd.Timestamp(dates[0]).date()), "last": str(pd.Timestamp(dates[-1]).date()),
+                       "n_dates": int(dates.size), "start": start, "end": end},
+        "periods_per_year": data.periods_per_year,
+        "factors": list(data.factor_names),
+        "n_securities": len(data.ids),
+        "n_fitted": int(len(data.ids) - len(not_fitted)),
+        "options": {"min_obs": min_obs, "window": window, "step": step, "block_size": block_size,
+                    "add_constant": True},
+        "tasks": len(blocks) * (2 if rolling is not None else 1),
+        "scheduler": described,
+        "workers": n_workers,
+        "versions": _versions(),
+        "outputs": [EXPOSURES, FACTOR_COV] + ([ROLLING] if rolling is not None else []),
+        "not_fitted": not_fitted,
+    }
+    manifest["elapsed_seconds"] = {"read_and_check": round(read_seconds, 3), "fit": round(fit_seconds, 3),
+                                   "write": round(time.perf_counter() - write_began, 3),
+                                   "total": round(time.perf_counter() - began, 3)}
+    tmp = out / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(tmp, out / MANIFEST)
+    return manifest
+
+
+def _exposures(data, blocks: list[dict], min_obs: int) -> tuple[pd.DataFrame, list[dict]]:
+    cat = {name: np.concatenate([b[name] for b in blocks]) for name in FIELDS + ("first", "last")}
+    betas = np.vstack([b["betas"] for b in blocks])
+    not_fitted, offset = [], 0
+    for b in blocks:
+        for c, reason in sorted(b["reasons"].items()):
+            not_fitted.append({"id": data.ids[offset + c], "n_obs": int(b["n_obs"][c]), "reason": reason})
+        offset += b["betas"].shape[0]
+    dates = pd.DatetimeIndex(data.dates)
+    first = np.where(cat["first"] >= 0, dates.values[np.maximum(cat["first"], 0)], np.datetime64("NaT"))
+    last = np.where(cat["last"] >= 0, dates.values[np.maximum(cat["last"], 0)], np.datetime64("NaT"))
+    frame = pd.DataFrame({"id": list(data.ids), "alpha": cat["alpha"],
+                          **{beta_column(f): betas[:, k] for k, f in enumerate(data.factor_names)},
+                          "idio_var": cat["idio_var"], "total_var": cat["total_var"], "r2": cat["r2"],
+                          "n_obs": cat["n_obs"].astype(np.int64),
+                          "first_date": pd.to_datetime(first).date, "last_date": pd.to_datetime(last).date})
+    return frame, not_fitted
+
+
+def _rolling(data, rolling: list[dict], block_size: int) -> pd.DataFrame:
+    ends, cols, values = [], [], []
+    for i, r in enumerate(rolling):
+        ends.append(r["end"])
+        cols.append(r["col"] + i * block_size)
+        values.append(r["values"])
+    end, col = np.concatenate(ends), np.concatenate(cols)
+    table = np.vstack(values)
+    order = np.lexsort((col, end))
+    end, col, table = end[order], col[order], table[order]
+    k = len(data.factor_names)
+    frame = pd.DataFrame({"date": pd.DatetimeIndex(data.dates[end]).date,
+                          "id": np.asarray(data.ids, dtype=object)[col]})
+    frame["alpha"] = table[:, k]
+    for j, f in enumerate(data.factor_names):
+        frame[beta_column(f)] = table[:, j]
+    for j, name in enumerate(FIELDS[1:], start=k + 1):
+        frame[name] = table[:, j]
+    frame["n_obs"] = frame["n_obs"].astype(np.int64)
+    return frame
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)

@@ -1,0 +1,342 @@
+"""Reading a universe of returns and its factors, refusing bad input before any work is sent.
+
+Returns come as a **long** table (a date, a security id and a return per
+row: the form universe data comes in) in Parquet or CSV, or as a **wide**
+CSV/Parquet (a date column, then one column per security id). Factors come
+as a CSV (or Parquet) of dated columns. Every refusal is one line naming the
+file, the row and the fix (:class:`InputError`); the CLI prints it and exits
+with status 2. The checks, in order:
+
+* columns: a date, an id and a return column (by name, or the first three);
+* dates that do not parse; rows with no security id, and, with a universe
+  list, ids that are not in it (*unknown ids*);
+* duplicate (date, id) rows;
+* non-finite returns (infinities; an empty return is a missing value);
+* percent units, security by security and factor by factor, by the per-series
+  rules of :mod:`xl_factor.sheet.units` (typical size above ``PERCENT_MEDIAN``
+  a period or ``PERCENT_ANNUAL`` a year, or a fall of more than 100%);
+* factors: duplicate dates, missing or non-finite values, a constant or
+  collinear factor, and dates of the returns the factors do not cover.
+
+Row numbers are those a person finds in the file: the line number for a CSV
+(the header is line 1), the row counted from 1 for Parquet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.conditioning import does_not_vary, ill_conditioned
+from ..sheet.units import FALL_MARGIN, PERCENT_ANNUAL, PERCENT_MEDIAN
+
+DATE_NAMES = ("date", "dt", "day", "caldt", "time")
+ID_NAMES = ("id", "security", "security_id", "secid", "permno", "ticker", "symbol", "asset", "isin", "cusip")
+RETURN_NAMES = ("return", "ret", "returns", "r", "total_return")
+
+
+class InputError(ValueError):
+    """Bad input, in one line: the file, the row, what is wrong and the fix."""
+
+
+@dataclass(frozen=True)
+class Universe:
+    """Returns (T, N) with NaN where a security has no return, on the factors' rows (T, K)."""
+
+    dates: np.ndarray          # (T,) datetime64[ns], increasing
+    ids: tuple[str, ...]       # (N,) sorted
+    returns: np.ndarray        # (T, N) float
+    factors: np.ndarray        # (T, K) float
+    factor_names: tuple[str, ...]
+    periods_per_year: float | None
+    returns_path: Path
+    factors_path: Path
+    layout: str                # "long" or "wide"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _where(path: Path, row: int) -> str:
+    """Row ``row`` (0-based, data rows) as a person finds it in the file."""
+    return f"{path.name} line {row + 2}" if path.suffix.lower() != ".parquet" else f"{path.name} row {row + 1}"
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(f"{path}: no such file; give the path of the file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".csv", ".txt"):
+            return pd.read_csv(path, low_memory=False)
+    except Exception as error:  # noqa: BLE001 - an unreadable file is one line too
+        raise InputError(f"{path.name}: cannot be read ({type(error).__name__}: {error}); "
+                         "give a Parquet or CSV file") from None
+    raise InputError(f"{path.name}: a {suffix or 'nameless'} file; give a .parquet or .csv file")
+
+
+def _pick(columns, names) -> str | None:
+    lower = {str(c).strip().lower(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _dates(values, path: Path, what: str) -> np.ndarray:
+    """Column ``values`` as datetime64[ns]; refuses the first cell that is not a date."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = pd.DatetimeIndex(values).tz_localize(None) if getattr(values.dt, "tz", None) else values
+    else:
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed") if values.dtype == object else \
+            pd.to_datetime(values.astype(str), errors="coerce", format="mixed")
+    parsed = pd.Series(parsed)
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        raise InputError(f"{_where(path, int(bad[0]))}: {what} {values.iloc[bad[0]]!r} is not a date; "
+                         "give dates as YYYY-MM-DD")
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _numbers(values: pd.Series, path: Path, what: str) -> np.ndarray:
+    """Column as float; refuses text and infinities (an empty cell is a missing value)."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    text = np.flatnonzero(numeric.isna().to_numpy() & values.notna().to_numpy())
+    if text.size:
+        raise InputError(f"{_where(path, int(text[0]))}: {what} {values.iloc[text[0]]!r} is not a number; "
+                         "give decimal returns (0.012 for 1.2%) or leave the cell empty")
+    out = numeric.to_numpy(dtype=float, na_value=np.nan)
+    inf = np.flatnonzero(np.isinf(out))
+    if inf.size:
+        raise InputError(f"{_where(path, int(inf[0]))}: {what} is {out[inf[0]]}, not a finite number; "
+                         "fix or blank that value")
+    return out
+
+
+def _id_codes(values: pd.Series, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, names)``: each row's position in ``names``, the sorted distinct ids as text; refuses empty ids."""
+    codes, uniques = pd.factorize(values, sort=False)
+    uniques = pd.Series(uniques)
+    if pd.api.types.is_float_dtype(uniques) and (uniques % 1 == 0).all():  # ids read as floats (10001.0)
+        uniques = uniques.astype("int64")
+    text = np.array([str(u).strip() for u in uniques], dtype=object)
+    empty = np.flatnonzero(text == "")
+    missing = codes < 0
+    if empty.size:
+        missing |= np.isin(codes, empty)
+    if missing.any():
+        raise InputError(f"{_where(path, int(np.argmax(missing)))}: the security id is empty (an unknown id); "
+                         "give every row its security's id or remove the row")
+    order = np.argsort(text.astype(str), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    names = text[order]
+    same = np.flatnonzero(names[1:] == names[:-1])
+    if same.size:  # two spellings of one id (10001 and "10001 ")
+        row = int(np.argmax(codes == order[same[0] + 1]))
+        raise InputError(f"{_where(path, row)}: the security id '{names[same[0]]}' is written two ways; "
+                         "write each id one way")
+    return rank[codes], names
+
+
+def periods_per_year(dates: np.ndarray) -> float | None:
+    """252, 52, 12, 4 or 1 from the median spacing of the dates; ``None`` for fewer than 3 dates."""
+    if dates.size < 3:
+        return None
+    days = float(np.median(np.diff(dates).astype("timedelta64[D]").astype(float)))
+    for limit, periods in ((4, 252.0), (10, 52.0), (40, 12.0), (120, 4.0)):
+        if days <= limit:
+            return periods
+    return 1.0
+
+
+def _check_units(values: np.ndarray, names, ppy, describe, what: str) -> None:
+    """Refuse a column in percent: the per-series rules of :mod:`xl_factor.sheet.units`."""
+    step = max(1, values.shape[0] // 512)
+    sample = np.abs(values[::step])
+    filled = ~np.isnan(sample).all(axis=0)
+    size = np.full(values.shape[1], np.nan)
+    if filled.any():
+        size[filled] = np.nanmedian(sample[:, filled], axis=0)
+    with np.errstate(invalid="ignore"):
+        lowest = np.where(np.isnan(values), np.inf, values).min(axis=0)
+    annual = size * np.sqrt(ppy) if ppy else np.zeros_like(size)
+    bad = np.flatnonzero((size > PERCENT_MEDIAN) | (annual > PERCENT_ANNUAL) | (lowest < -1.0 - FALL_MARGIN))
+    if bad.size:
+        j = int(bad[0])
+        why = (f"a value of {lowest[j]:.3g}, a fall of more than 100%" if lowest[j] < -1.0 - FALL_MARGIN
+               else f"typical size {size[j]:.3g} a period")
+        row = int(np.nanargmax(np.abs(np.where(np.isnan(values[:, j]), 0, values[:, j]))))
+        raise InputError(f"{describe(j, row)}: {what} '{names[j]}' looks like percent ({why}); "
+                         "give decimal returns (divide by 100)")
+
+
+def read_universe(returns_path, factors_path, start=None, end=None, universe_path=None) -> Universe:
+    """Read and check the returns and factors; the rows between ``start`` and ``end`` (inclusive)."""
+    returns_path, factors_path = Path(returns_path), Path(factors_path)
+    known = _universe_ids(Path(universe_path)) if universe_path is not None else None
+    frame = _read_table(returns_path)
+    lo = None if start is None else np.datetime64(pd.Timestamp(start), "ns")
+    hi = None if end is None else np.datetime64(pd.Timestamp(end), "ns")
+    date_col, id_col, ret_col = _pick(frame.columns, DATE_NAMES), _pick(frame.columns, ID_NAMES), \
+        _pick(frame.columns, RETURN_NAMES)
+    long = (date_col is not None and id_col is not None and ret_col is not None) or (
+        frame.shape[1] == 3 and id_col is None and not pd.api.types.is_numeric_dtype(frame.iloc[:, 1]))
+    if long:
+        if date_col is None or id_col is None or ret_col is None:
+            date_col, id_col, ret_col = frame.columns[:3]
+        dates, ids, values, locate = _long(frame, date_col, id_col, ret_col, returns_path, known, lo, hi)
+        layout = "long"
+    else:
+        dates, ids, values, locate = _wide(frame, returns_path, known, lo, hi)
+        layout = "wide"
+    del frame
+    if not ids:
+        raise InputError(f"{returns_path.name}: no returns between {start or 'the start'} and {end or 'the end'}; "
+                         "widen --start/--end or give a file with returns")
+    ppy = periods_per_year(dates)
+    _check_units(values, ids, ppy, lambda j, t: _where(returns_path, locate(t, j)), "security")
+    factors, fnames = _factors(factors_path, dates, locate, returns_path)
+    return Universe(dates, tuple(ids), values, factors, fnames, ppy, returns_path, factors_path, layout)
+
+
+def _universe_ids(path: Path) -> set[str]:
+    frame = _read_table(path)
+    column = _pick(frame.columns, ID_NAMES) or frame.columns[0]
+    return set(_id_codes(frame[column], path)[1])
+
+
+def _long(frame, date_col, id_col, ret_col, path, known, lo, hi):
+    dates = _dates(frame[date_col], path, "date")
+    icode, uids = _id_codes(frame[id_col], path)
+    if known is not None:
+        unknown_id = ~np.isin(uids.astype(str), list(known))
+        if unknown_id.any():
+            i = int(np.argmax(np.isin(icode, np.flatnonzero(unknown_id))))
+            raise InputError(f"{_where(path, i)}: security id '{uids[icode[i]]}' is not in the universe list "
+                             "(an unknown id); correct the id, or add it to the universe list")
+    values = _numbers(frame[ret_col], path, "the return")
+    keep = np.ones(dates.size, dtype=bool)
+    if lo is not None:
+        keep &= dates >= lo
+    if hi is not None:
+        keep &= dates <= hi
+    source_row = np.flatnonzero(keep)
+    dates, icode, values = dates[keep], icode[keep], values[keep]
+    udates, dcode = np.unique(dates, return_inverse=True)
+    key = dcode.astype(np.int64) * max(len(uids), 1) + icode
+    order = np.argsort(key, kind="stable")
+    same = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if same.size:
+        later = order[same + 1]
+        j = int(np.argmin(later))
+        first, second = int(source_row[order[same[j]]]), int(source_row[later[j]])
+        raise InputError(f"{_where(path, second)}: duplicate (date, id) row ({pd.Timestamp(dates[later[j]]).date()}, "
+                         f"'{uids[icode[later[j]]]}'), also at {_where(path, first).split(' ', 1)[1]}; "
+                         "keep one row per date and security")
+    table = np.full((udates.size, uids.size), np.nan)
+    table[dcode, icode] = values
+    # a security whose rows in range are all empty has no returns: it is not in the model
+    filled = ~np.isnan(table).all(axis=0)
+    column = np.flatnonzero(filled)
+    if not filled.all():
+        table, uids = table[:, filled], uids[filled]
+
+    def locate(t: int, j: int | None = None) -> int:
+        """The file row of date ``t`` (and security column ``j``): only looked up for a message."""
+        hit = dcode == t if j is None else (dcode == t) & (icode == column[j])
+        return int(source_row[np.argmax(hit)])
+
+    return udates, [str(u) for u in uids], table, locate
+
+
+def _wide(frame, path, known, lo, hi):
+    date_col = _pick(frame.columns, DATE_NAMES) or frame.columns[0]
+    dates = _dates(frame[date_col], path, "date")
+    cols = [c for c in frame.columns if c != date_col]
+    names = [str(c).strip() for c in cols]
+    for j, name in enumerate(names):
+        if name == "" or name.lower().startswith("unnamed:"):
+            raise InputError(f"{path.name} line 1: column {j + 2} has no security id in its header (an unknown id); "
+                             "name every column by its security's id")
+        if known is not None and name not in known:
+            raise InputError(f"{path.name} line 1: security id '{name}' is not in the universe list (an unknown id); "
+                             "correct the id, or add it to the universe list")
+    base = [n.rsplit(".", 1)[0] if "." in n and n.rsplit(".", 1)[1].isdigit() else n for n in names]
+    seen = {}
+    for j, (name, root) in enumerate(zip(names, base)):
+        if root in seen and root != name:  # pandas renamed a repeated header "A" to "A.1"
+            raise InputError(f"{path.name} line 1: security id '{root}' heads two columns; "
+                             "keep one column per security")
+        seen.setdefault(name, j)
+    order = np.argsort(dates, kind="stable")
+    dup = np.flatnonzero(np.diff(dates[order]).astype(np.int64) == 0)
+    if dup.size:
+        i = int(order[dup[0] + 1])
+        raise InputError(f"{_where(path, i)}: duplicate (date, id) rows: the date {pd.Timestamp(dates[i]).date()} "
+                         f"appears twice (also at {_where(path, int(order[dup[0]])).split(' ', 1)[1]}); "
+                         "keep one row per date")
+    values = np.column_stack([_numbers(frame[c], path, f"the return of '{n}'") for c, n in zip(cols, names)]) \
+        if cols else np.empty((dates.size, 0))
+    keep = np.ones(dates.size, dtype=bool)
+    if lo is not None:
+        keep &= dates >= lo
+    if hi is not None:
+        keep &= dates <= hi
+    order = order[keep[order]]
+    dates, values = dates[order], values[order]
+    filled = ~np.isnan(values).all(axis=0)
+    ids = np.array(names, dtype=object)[filled]
+    sort = np.argsort(ids.astype(str), kind="stable")
+    return dates, [str(i) for i in ids[sort]], values[:, filled][:, sort], lambda t, j=None: int(order[t])
+
+
+def _factors(path: Path, dates: np.ndarray, locate, returns_path: Path):
+    frame = _read_table(path)
+    date_col = _pick(frame.columns, DATE_NAMES) or frame.columns[0]
+    fdates = _dates(frame[date_col], path, "date")
+    names = tuple(str(c).strip() for c in frame.columns if c != date_col)
+    if not names:
+        raise InputError(f"{path.name} line 1: no factor columns; give a date column, then one column per factor")
+    order = np.argsort(fdates, kind="stable")
+    dup = np.flatnonzero(np.diff(fdates[order]).astype(np.int64) == 0)
+    if dup.size:
+        i = int(order[dup[0] + 1])
+        raise InputError(f"{_where(path, i)}: the date {pd.Timestamp(fdates[i]).date()} appears twice; "
+                         "keep one row per date")
+    position = np.searchsorted(fdates[order], dates)
+    position = np.minimum(position, len(order) - 1)
+    covered = fdates[order][position] == dates
+    if not covered.all():
+        t = int(np.argmax(~covered))
+        where = _where(returns_path, locate(t))
+        raise InputError(f"{where}: the date {pd.Timestamp(dates[t]).date()} has returns but no row in {path.name} "
+                         f"(the factors cover {pd.Timestamp(fdates.min()).date()} to {pd.Timestamp(fdates.max()).date()}); "
+                         "extend the factors file, or pass --start/--end within the factors' dates")
+    picked = order[position]
+    cols = [c for c in frame.columns if c != date_col]
+    values = np.column_stack([_numbers(frame[c].iloc[picked].reset_index(drop=True), path, f"factor '{n}'")
+                              for c, n in zip(cols, names)])
+    missing = np.isnan(values)
+    if missing.any():
+        t, k = np.argwhere(missing)[0]
+        raise InputError(f"{_where(path, int(picked[t]))}: factor '{names[k]}' is empty on "
+                         f"{pd.Timestamp(dates[t]).date()}, a date with returns; fill it, or pass --start/--end "
+                         "that leave it out")
+    _check_units(values, names, periods_per_year(dates), lambda k, t: _where(path, int(picked[t])), "factor")
+    flat = does_not_vary(values)
+    if flat.any():
+        raise InputError(f"{path.name}: factor '{names[int(np.argmax(flat))]}' is constant over the dates of the "
+                         "returns; drop it (the model has a constant)")
+    if values.shape[0] > values.shape[1] + 1 and ill_conditioned(np.atleast_2d(np.cov(values, rowvar=False))):
+        raise InputError(f"{path.name}: the factors are collinear over the dates of the returns (one is a "
+                         "combination of the others, or nearly so); drop the redundant factor")
+    return values, names
