@@ -81,8 +81,10 @@ REFUSALS = [
     ("rolling window fraction", "FM_ROLLING_BETA", lambda d: (r(d["y"]), r(d["f3"]), 12.5), r"got 12.5"),
     ("rolling window #N/A", "FM_ROLLING_BETA", lambda d: (r(d["y"]), r(d["f3"]), NA),
      r"window must be a number, got #N/A"),
-    ("rolling two assets", "FM_ROLLING_BETA", lambda d: (r(d["inds"]), r(d["f3"]), 24),
-     r"asset has 8 columns but FM_ROLLING_BETA takes one asset column"),
+    ("rolling factor unknown", "FM_ROLLING_BETA", lambda d: (r(d["inds"]), r(d["f3"]), 24, "Mkt"),
+     r"factor must name one of the factors \(MktRF, SMB, HML\), got 'Mkt'"),
+    ("rolling min_nobs above window", "FM_ROLLING_BETA", lambda d: (r(d["y"]), r(d["f3"]), 24, "", 25),
+     r"min_nobs must be a whole number of periods from 5 \(K \+ 2\) to 24 \(the window\), got 25"),
     # FM_EWMA_BETA
     ("ewma halflife zero", "FM_EWMA_BETA", lambda d: (r(d["y"]), r(d["f3"]), 0),
      r"halflife must be a positive number of periods, got 0$"),

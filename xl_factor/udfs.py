@@ -222,7 +222,7 @@ def FM_GRS(returns, factors):
 @xw.arg('output', 'raw', doc="loadings (N x k, default), factors (T x k factor returns, with the input's dates and header) or explained (1 x k share of variance).")
 @xw.ret('raw')
 def FM_PCA(returns, k, output='loadings'):
-    'Principal components of the sample covariance (ddof 1) of the asset columns, largest first; each loading vector signed so its entries sum to a positive number. Factor returns = returns x loadings.'
+    'Principal components of the sample covariance (ddof 1) of the asset columns, largest first; each loading vector signed so its entries sum to a positive number. Factor returns = returns x loadings. Only the k components asked are computed.'
     return _run('FM_PCA', returns, k, output)
 
 
@@ -230,20 +230,25 @@ def FM_PCA(returns, k, output='loadings'):
 @xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
 @xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
 @xw.arg('window', 'raw', doc='Periods in each window: a whole number from K + 2 to the number of periods.')
+@xw.arg('factor', 'raw', doc="Optional: one factor's label (as in the factors header; f1..fK without one): its betas only, T x N; empty: every factor.")
+@xw.arg('min_nobs', 'raw', doc='Fewest present rows a window needs for a fit: K + 2 (default) to window.')
+@xw.arg('expanding', 'raw', doc='TRUE: before the window fills, fit on every period so far (from min_nobs rows); FALSE (default): blank.')
 @xw.ret('raw')
-def FM_ROLLING_BETA(asset, factors, window):
-    'Betas of one asset on the factors (OLS with a constant) over the last window periods, per period: T x K, blank until the window fills. Equals statsmodels RollingOLS.'
-    return _run('FM_ROLLING_BETA', asset, factors, window)
+def FM_ROLLING_BETA(asset, factors, window, factor='', min_nobs=None, expanding=False):
+    'OLS betas (with a constant) of each asset over the last window periods, per period, on its own present rows: T x K for one asset, T x N*K (header asset:factor if the assets have one) for N, T x N for one factor. Equals statsmodels RollingOLS.'
+    return _run('FM_ROLLING_BETA', asset, factors, window, factor, min_nobs, expanding)
 
 
 @xw.func(category='Factor Model')
 @xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
 @xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
 @xw.arg('halflife', 'raw', doc='Half-life in periods (positive): a period halflife periods old weighs half as much as the latest.')
+@xw.arg('factor', 'raw', doc="Optional: one factor's label (as in the factors header; f1..fK without one): its betas only, T x N; empty: every factor.")
+@xw.arg('min_nobs', 'raw', doc='Fewest present rows for a fit: K + 2 (default) to the number of periods.')
 @xw.ret('raw')
-def FM_EWMA_BETA(asset, factors, halflife):
-    'Exponentially weighted betas of one asset: per period, least squares with a constant over all periods so far, weights 0.5^(age/halflife). T x K, blank until K + 2 periods.'
-    return _run('FM_EWMA_BETA', asset, factors, halflife)
+def FM_EWMA_BETA(asset, factors, halflife, factor='', min_nobs=None):
+    'Exponentially weighted betas: per period, least squares with a constant over all periods so far, weights 0.5^(age/halflife). T x K for one asset, T x N*K (header asset:factor if the assets have one) for N, T x N for one factor.'
+    return _run('FM_EWMA_BETA', asset, factors, halflife, factor, min_nobs)
 
 
 @xw.func(category='Factor Model')

@@ -79,13 +79,13 @@ failed:
     FM_COVMAT = Err.Description
 End Function
 
-Function FM_EWMA_BETA(asset, factors, halflife)
+Function FM_EWMA_BETA(asset, factors, halflife, Optional factor, Optional min_nobs)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        FM_EWMA_BETA = XLPy.CallUDF("xl_factor.udfs", "FM_EWMA_BETA", Array(asset, factors, halflife), ActiveWorkbook, Application.Caller)
+        FM_EWMA_BETA = XLPy.CallUDF("xl_factor.udfs", "FM_EWMA_BETA", Array(asset, factors, halflife, factor, min_nobs), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        FM_EWMA_BETA = XLPy.CallUDF("xl_factor.udfs", "FM_EWMA_BETA", Array(asset, factors, halflife))
+        FM_EWMA_BETA = XLPy.CallUDF("xl_factor.udfs", "FM_EWMA_BETA", Array(asset, factors, halflife, factor, min_nobs))
         Exit Function
     #End If
 failed:
@@ -274,13 +274,13 @@ failed:
     FM_RISKSHARE = Err.Description
 End Function
 
-Function FM_ROLLING_BETA(asset, factors, window)
+Function FM_ROLLING_BETA(asset, factors, window, Optional factor, Optional min_nobs, Optional expanding)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        FM_ROLLING_BETA = XLPy.CallUDF("xl_factor.udfs", "FM_ROLLING_BETA", Array(asset, factors, window), ActiveWorkbook, Application.Caller)
+        FM_ROLLING_BETA = XLPy.CallUDF("xl_factor.udfs", "FM_ROLLING_BETA", Array(asset, factors, window, factor, min_nobs, expanding), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        FM_ROLLING_BETA = XLPy.CallUDF("xl_factor.udfs", "FM_ROLLING_BETA", Array(asset, factors, window))
+        FM_ROLLING_BETA = XLPy.CallUDF("xl_factor.udfs", "FM_ROLLING_BETA", Array(asset, factors, window, factor, min_nobs, expanding))
         Exit Function
     #End If
 failed:

@@ -23,8 +23,8 @@ SIGN_TOLERANCE = 1e-10
 class PrincipalComponents:
     """The first k principal components of N assets.
 
-    ``loadings`` (N, k) unit-length eigenvectors; ``eigenvalues`` (N,) all of
-    them, largest first (per period squared); ``explained`` (k,) share of the
+    ``loadings`` (N, k) unit-length eigenvectors; ``eigenvalues`` (k,) the
+    first k, largest first (per period squared); ``explained`` (k,) share of the
     total variance per component; ``factors`` (T, k) factor returns, NaN on
     rows where an asset is missing; ``names`` ``PC1..PCk``.
     """
@@ -55,7 +55,8 @@ def principal_components(returns, k, asset_names=None) -> PrincipalComponents:
     entries is positive (the first component of stock returns is then a long
     "market" portfolio); when that sum is zero (below 1e-10 in size), its
     entry largest in size (the first such) is made positive. Components with
-    equal eigenvalues are not unique.
+    equal eigenvalues are not unique. Only the k components asked are
+    computed (:func:`leading_eigenpairs`).
     """
     table = as_2d(returns, "returns")
     names = column_names(asset_names, table.shape[1], "asset", "returns")
@@ -73,17 +74,68 @@ def principal_components(returns, k, asset_names=None) -> PrincipalComponents:
     spread = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     if not np.any(spread > 1e-10 * np.abs(rows.mean(axis=0))) or not total > 0:  # beyond rounding noise
         raise InvalidArgument("has no variation: every column is constant, so there are no components", "returns")
-    values, vectors = np.linalg.eigh(cov)
-    order = np.argsort(values)[::-1]
-    values, vectors = values[order], vectors[:, order]
-    vectors = vectors * _signs(vectors)
-    loadings = vectors[:, :count]
+    values, vectors = leading_eigenpairs(cov, count)
+    loadings = vectors * _signs(vectors)
     factors = np.full((table.shape[0], count), np.nan)
     factors[complete] = rows @ loadings
     return PrincipalComponents(
         loadings=loadings, eigenvalues=values, explained=values[:count] / total, factors=factors,
         names=tuple(f"PC{j + 1}" for j in range(count)), asset_names=names,
     )
+
+
+#: Below this many assets (or when k is close to N) the leading eigenpairs come from LAPACK directly.
+DENSE_BELOW = 64
+#: Largest accepted bound on the angle between a Lanczos eigenvector and the exact one.
+VECTOR_TOLERANCE = 1e-11
+
+
+def leading_eigenpairs(cov: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` largest eigenvalues (largest first) and their unit eigenvectors (N, count) of a symmetric matrix.
+
+    Only those are computed. Large matrices go to Lanczos
+    (``scipy.sparse.linalg.eigsh``, ``tol=0``: to machine precision) for
+    ``count + 1`` pairs, and each vector is accepted only when the residual
+    bound ``|S v - l v| / gap`` (the gap to the nearest other eigenvalue
+    computed) puts it within ``VECTOR_TOLERANCE`` of the exact eigenvector;
+    otherwise (close eigenvalues, no convergence), and for small matrices, the
+    pairs come from LAPACK's ``syevr`` for the wanted index range only
+    (``scipy.linalg.eigh(subset_by_index=...)``), which is exact.
+    """
+    n = cov.shape[0]
+    if n >= DENSE_BELOW and count + 1 < n // 2:
+        lanczos = _lanczos(cov, count)
+        if lanczos is not None:
+            return lanczos
+    try:
+        from scipy.linalg import eigh
+    except ImportError:  # a Python without scipy: all of them from numpy
+        values, vectors = np.linalg.eigh(cov)
+    else:
+        values, vectors = eigh(cov, subset_by_index=[n - count, n - 1], driver="evr")
+    return values[::-1][:count], vectors[:, ::-1][:, :count]
+
+
+def _lanczos(cov: np.ndarray, count: int):
+    try:
+        from scipy.sparse.linalg import ArpackNoConvergence, eigsh
+    except ImportError:
+        return None
+    n = cov.shape[0]
+    start = np.random.default_rng(0).standard_normal(n)  # fixed: the same answer every call; random: no component missed
+    try:
+        values, vectors = eigsh(cov, k=count + 1, which="LA", tol=0, v0=start)
+    except (ArpackNoConvergence, ValueError):
+        return None
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    residual = np.linalg.norm(cov @ vectors - vectors * values, axis=0)
+    gaps = np.abs(values[:, None] - values[None, :]) + np.diag(np.full(count + 1, np.inf))
+    bound = residual[:count] / gaps[:count].min(axis=1)
+    size = max(abs(values[0]), np.finfo(float).tiny)
+    if not np.all(bound <= VECTOR_TOLERANCE) or not np.all(residual[:count] <= 1e-12 * size):
+        return None
+    return values[:count], vectors[:, :count]
 
 
 def _signs(vectors: np.ndarray) -> np.ndarray:

@@ -1,17 +1,36 @@
-"""Betas that change over time: rolling-window OLS and exponentially weighted least squares.
+"""Betas that change over time: rolling-window OLS and exponentially weighted least squares, N assets at once.
 
-Both regress one asset on K factors with a constant, ``r_t = a + b' f_t + e_t``,
+Both regress each asset on K factors with a constant, ``r_t = a + b' f_t + e_t``,
 once per period, on the periods up to and including it. A period in which the
-asset or a factor is missing adds nothing to any fit but keeps its place, so
-windows and ages are counted in periods (rows), not in observations.
+asset or a factor is missing adds nothing to that asset's fits but keeps its
+place, so windows and ages are counted in periods (rows), not in
+observations; each asset has its own present rows (holes, a late listing).
 
-Every period's fit is a solve of its own (K+1) x (K+1) normal equations; the
-moment matrices of all periods are built at once (windowed sums for the
-rolling fit, a discounted prefix sum for the exponential one) and solved as
-one batch. A fit is blank (NaN) when it has fewer than ``K + 2`` present rows
-or when its moment matrix is ill-conditioned by the package's one rule
-(:func:`xl_factor.core.conditioning.ill_conditioned`: constant or collinear
-factors over the window).
+How it is computed (O(T) whatever the window, no per-asset loop):
+
+* The factors are shifted by their means and each asset by its own mean
+  (betas do not change; the intercept is put back), so the moment sums hold
+  small numbers and the centred moments ``Cxx = Sxx - sx sx' / n`` and
+  ``Cxy`` lose no digits to cancellation.
+* Rolling sums are built block by block (blocks of ``window`` rows): each
+  window is the tail of one block plus the head of the next, two running
+  sums of at most ``window`` terms each. Nothing is ever subtracted, so the
+  sums do not drift the way an update/downdate does; this plays the part of
+  statsmodels' ``RollingOLS.fit(reset=1)`` (a recomputation every period) at
+  the cost of two cumulative sums. Exponentially weighted sums are a
+  discounted running sum.
+* Assets that share their pattern of present rows share the factor moments
+  (a complete panel: one set for all), and every period's K x K system is
+  factorised once (``L D L'``, vectorised over periods and patterns) and
+  applied to each asset of the pattern.
+
+A fit is blank (NaN) when it has fewer than ``min_nobs`` present rows, when a
+factor is constant over the rows (its centred sum of squares is at most
+``ROUNDING_FLOOR`` times its sum of squares: rounding of the sums) or when
+its factors are ill-conditioned over the rows by the package's one rule
+(:func:`xl_factor.core.conditioning.ill_conditioned`: collinear factors over
+the window). A cheap determinant bound clears the well
+conditioned periods; the rest are judged by ``ill_conditioned`` itself.
 """
 
 from __future__ import annotations
@@ -20,105 +39,70 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conditioning import ill_conditioned
+from .conditioning import CONDITION_LIMIT, ill_conditioned
 from .errors import InvalidArgument, ShapeMismatch
 from .validation import as_2d, check_finite, column_names
+
+#: A factor whose centred sum of squares over a window is at most this times its sum of squares about the
+#: shift (its sd below 1e-6 of its size) is constant over the window: what is left is the sums' rounding.
+ROUNDING_FLOOR = 1e-12
+
+#: Upper bound on the doubles held by one chunk of assets' moment arrays (about 32 MB).
+CHUNK_DOUBLES = 4_000_000
 
 
 @dataclass(frozen=True)
 class TimeVaryingBetas:
-    """Per-period estimates: ``alpha`` (T,), ``betas`` (T, K), ``n_obs`` (T,) present rows used; NaN where blank."""
+    """Per-period estimates for N assets: ``alpha`` (T, N), ``betas`` (T, N, K), ``n_obs`` (T, N) present rows used.
+
+    NaN where blank (too few present rows, ill-conditioned factors, before the window fills).
+    """
 
     alpha: np.ndarray
     betas: np.ndarray
     n_obs: np.ndarray
 
 
-def _moments(asset, factors):
-    """Per-row cross products ``x x'`` (T, p, p), ``x y`` (T, p) and presence (T,), zero on missing rows."""
+def _inputs(asset, factors):
     y = as_2d(asset, "asset")
     f = as_2d(factors, "factors")
-    if y.shape[1] != 1:
-        raise ShapeMismatch(f"takes one asset column, got {y.shape[1]}; pick one column", "asset")
     check_finite(y, "asset")
     check_finite(f, "factors", column_names(None, f.shape[1], "f"))
     if y.shape[0] != f.shape[0]:
         raise ShapeMismatch(f"asset has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
-    present = ~(np.isnan(y[:, 0]) | np.isnan(f).any(axis=1))
-    x = np.column_stack([np.ones(len(present)), f])
-    x[~present] = 0.0
-    yv = np.where(present, y[:, 0], 0.0)
-    return x[:, :, None] * x[:, None, :], x * yv[:, None], present.astype(float), f.shape[1]
+    return y, f
 
 
-def _solve(xx: np.ndarray, xy: np.ndarray, count: np.ndarray, min_obs: int) -> np.ndarray:
-    """Coefficients (M, p) of M normal equations, NaN where too few rows or singular.
+def _whole(value, argument: str, low: int, high: int, what: str) -> int:
+    number = float(value)
+    if not np.isfinite(number) or not number.is_integer() or number < low or number > high:
+        raise InvalidArgument(f"{argument} must be a whole number of periods from {low} {what}, got {number:g}",
+                              argument)
+    return int(number)
 
-    Solved with the moment matrix scaled to a unit diagonal (Jacobi scaling).
+
+def rolling_betas(asset, factors, window, min_nobs=None, expanding: bool = False) -> TimeVaryingBetas:
+    """OLS of each asset column on the factors (with a constant) over the last ``window`` periods, per period.
+
+    At period ``t`` (counting from 1) the fit of an asset uses rows
+    ``t - window + 1 .. t`` where it and every factor are present. Periods
+    before the window fills (``t < window``) are blank unless ``expanding``,
+    which fits them on rows ``1 .. t``; a fit with fewer than ``min_nobs``
+    present rows (default ``K + 2``) is blank. This is
+    ``statsmodels.regression.rolling.RollingOLS(y, [1, f], window, min_nobs,
+    expanding=expanding)`` with its default ``missing="drop"``, per asset.
+    ``window`` is a whole number from ``K + 2`` to the number of periods T;
+    ``min_nobs`` from ``K + 2`` to ``window``.
     """
-    coef = np.full(xy.shape, np.nan)
-    enough = count >= min_obs
-    if not enough.any():
-        return coef
-    m, v = xx[enough], xy[enough]
-    diag = np.einsum("mii->mi", m)
-    scale = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), 0.0)
-    scaled = m * scale[:, :, None] * scale[:, None, :]
-    ok = ~ill_conditioned(_centred(m))
-    solved = np.full(v.shape, np.nan)
-    if ok.any():
-        solved[ok] = scale[ok] * np.linalg.solve(scaled[ok], (scale[ok] * v[ok])[..., None])[..., 0]
-    coef[enough] = solved
-    return coef
+    y, f = _inputs(asset, factors)
+    n_rows, k = f.shape
+    w = _whole(window, "window", k + 2, n_rows, f"(K + 2) to {n_rows} (the number of periods)")
+    least = k + 2 if min_nobs is None else _whole(min_nobs, "min_nobs", k + 2, w, f"(K + 2) to {w} (the window)")
+    return _fit(y, f, least, lambda v: _window_sums(v, w), None if expanding else w)
 
 
-def _centred(m: np.ndarray) -> np.ndarray:
-    """The factors' covariance blocks (M, K, K) of moment matrices (M, p, p) whose first row is the constant's.
-
-    ``sum x x' / n - mean mean'``: conditioning is judged on centred
-    factors, as in every other fit of the package.
-    """
-    n = m[:, 0, 0][:, None, None]
-    mean = m[:, 0, 1:] / n[:, :, 0]
-    return m[:, 1:, 1:] / n - mean[:, :, None] * mean[:, None, :]
-
-
-def _result(coef: np.ndarray, n_obs: np.ndarray) -> TimeVaryingBetas:
-    return TimeVaryingBetas(alpha=coef[:, 0], betas=coef[:, 1:], n_obs=n_obs)
-
-
-def rolling_betas(asset, factors, window) -> TimeVaryingBetas:
-    """OLS of one asset on the factors (with a constant) over the last ``window`` periods, per period.
-
-    At period ``t`` (counting from 1) the fit uses rows ``t - window + 1 .. t``
-    whose asset and factors are all present; periods before the window fills
-    (``t < window``) and windows with fewer than ``K + 2`` present rows are
-    blank. This is ``statsmodels.regression.rolling.RollingOLS(y, [1, f],
-    window, min_nobs=K + 2)`` with its default ``missing="drop"`` (identical
-    to it without missing rows). ``window`` is a whole number from ``K + 2``
-    to the number of periods T.
-    """
-    xx, xy, present, k = _moments(asset, factors)
-    n_rows = len(present)
-    size = float(window)
-    if not np.isfinite(size) or not size.is_integer() or size < k + 2 or size > n_rows:
-        raise InvalidArgument(
-            f"window must be a whole number of periods from {k + 2} (K + 2) to {n_rows} (the number of periods), "
-            f"got {size:g}", "window")
-    w = int(size)
-    view = np.lib.stride_tricks.sliding_window_view
-    sums_xx = view(xx, w, axis=0).sum(axis=-1)
-    sums_xy = view(xy, w, axis=0).sum(axis=-1)
-    counts = view(present, w).sum(axis=-1)
-    coef = np.full((n_rows, k + 1), np.nan)
-    coef[w - 1:] = _solve(sums_xx, sums_xy, counts, k + 2)
-    n_obs = np.full(n_rows, np.nan)
-    n_obs[w - 1:] = counts
-    return _result(coef, n_obs)
-
-
-def ewma_betas(asset, factors, halflife) -> TimeVaryingBetas:
-    """Exponentially weighted least-squares betas of one asset, per period.
+def ewma_betas(asset, factors, halflife, min_nobs=None) -> TimeVaryingBetas:
+    """Exponentially weighted least-squares betas of each asset column, per period.
 
     At period ``t`` the coefficients minimise
     ``sum_{s <= t} w_ts (r_s - a - b' f_s)^2`` over the present rows
@@ -127,30 +111,188 @@ def ewma_betas(asset, factors, halflife) -> TimeVaryingBetas:
     count periods, missing rows included). Equivalently
     ``b_t = Cov_w(f)^-1 Cov_w(f, r)``, the exponentially weighted covariances
     of pandas' ``ewm(halflife=halflife, adjust=True)``, whose normalisation
-    cancels. Blank until ``K + 2`` rows are present. ``halflife`` in periods,
-    positive and finite.
+    cancels. Blank until ``min_nobs`` rows are present (default ``K + 2``,
+    at most T). ``halflife`` in periods, positive and finite.
     """
-    xx, xy, present, k = _moments(asset, factors)
+    y, f = _inputs(asset, factors)
+    n_rows, k = f.shape
     life = float(halflife)
     if not np.isfinite(life) or life <= 0:
         raise InvalidArgument(f"halflife must be a positive number of periods, got {life:g}", "halflife")
+    least = k + 2 if min_nobs is None else _whole(
+        min_nobs, "min_nobs", k + 2, n_rows, f"(K + 2) to {n_rows} (the number of periods)")
     decay = 0.5 ** (1.0 / life)
-    sums_xx = _discounted_cumsum(xx, decay)
-    sums_xy = _discounted_cumsum(xy, decay)
-    counts = np.cumsum(present)
-    return _result(_solve(sums_xx, sums_xy, counts, k + 2), counts.astype(float))
+    return _fit(y, f, least, lambda v: _discounted_cumsum(v, decay), None, counts=lambda v: np.cumsum(v, axis=1))
+
+
+def _fit(y, f, least: int, sums, full_from, counts=None) -> TimeVaryingBetas:
+    """The per-period fits of every asset column; ``sums`` turns per-row values (C, T, M) into per-period sums.
+
+    ``counts`` turns the presence (1, T, G) into the number of present rows
+    (default: ``sums``); ``full_from`` blanks the periods before that many
+    rows (a rolling window that has not filled).
+    """
+    counts = counts or sums
+    n_rows, n_assets = y.shape
+    k = f.shape[1]
+    f_ok = ~np.isnan(f).any(axis=1)
+    f_mean = f[f_ok].mean(axis=0) if f_ok.any() else np.zeros(k)
+    fc = np.where(f_ok[:, None], f - f_mean, 0.0)
+    present = ~np.isnan(y) & f_ok[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y_mean = np.where(present, y, 0.0).sum(axis=0) / present.sum(axis=0)
+    y_mean = np.where(np.isfinite(y_mean), y_mean, 0.0)
+    yc = np.where(present, y - y_mean, 0.0)
+
+    alpha = np.full((n_rows, n_assets), np.nan)
+    betas = np.full((n_rows, n_assets, k), np.nan)
+    n_obs = np.full((n_rows, n_assets), np.nan)
+    per_asset = 2 * (2 + 2 * k + k * (k + 1) // 2)
+    step = max(1, CHUNK_DOUBLES // max(1, n_rows * per_asset))
+    for start in range(0, n_assets, step):
+        cols = slice(start, min(start + step, n_assets))
+        a, b, n = _fit_chunk(present[:, cols], yc[:, cols], fc, least, sums, counts)
+        alpha[:, cols] = a + y_mean[cols] - sum(b[j] * f_mean[j] for j in range(k))
+        for j in range(k):
+            betas[:, cols, j] = b[j]
+        n_obs[:, cols] = n
+    if full_from is not None:
+        alpha[: full_from - 1] = betas[: full_from - 1] = n_obs[: full_from - 1] = np.nan
+    return TimeVaryingBetas(alpha=alpha, betas=betas, n_obs=n_obs)
+
+
+def _fit_chunk(present, yc, fc, least, sums, counts):
+    """Intercepts (T, n) of the shifted data, betas (K of (T, n)) and present-row counts (T, n) of a chunk of assets.
+
+    Arrays are component-major (one contiguous (T, columns) array per moment).
+    Assets sharing their present rows share one column of factor moments;
+    ``on_assets`` spreads the patterns' (T, G) arrays to the assets (T, n).
+    """
+    n_rows, n_assets = yc.shape
+    k = fc.shape[1]
+    if present.all():
+        group = np.zeros(n_assets, dtype=int)
+        mask = np.ones((n_rows, 1))
+    else:
+        _, first, group = np.unique(np.packbits(present, axis=0).T, axis=0, return_index=True, return_inverse=True)
+        group = np.asarray(group).ravel()
+        mask = present[:, first].astype(float)  # (T, G): one column per pattern of present rows
+    pairs = [(a, b) for a in range(k) for b in range(a, k)]
+    g_parts = np.empty((1 + k + len(pairs), n_rows, mask.shape[1]))
+    g_parts[0] = mask
+    for a in range(k):
+        g_parts[1 + a] = mask * fc[:, a, None]
+    for c, (a, b) in enumerate(pairs):
+        g_parts[1 + k + c] = mask * (fc[:, a] * fc[:, b])[:, None]
+    g_sums = sums(g_parts)
+    g_count = counts(g_parts[:1])[0]
+    a_parts = np.empty((1 + k, n_rows, n_assets))
+    a_parts[0] = yc
+    for a in range(k):
+        a_parts[1 + a] = yc * fc[:, a, None]
+    a_sums = sums(a_parts)
+
+    single = mask.shape[1] == 1
+
+    def on_assets(values):
+        return values if single else values[:, group]
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g_n, g_sx = g_sums[0], g_sums[1:1 + k]
+        inv_n = np.where(g_n > 0, 1.0 / np.where(g_n > 0, g_n, 1.0), 0.0)
+        cxx = [[None] * k for _ in range(k)]
+        for c, (a, b) in enumerate(pairs):
+            cxx[a][b] = cxx[b][a] = g_sums[1 + k + c] - g_sx[a] * g_sx[b] * inv_n
+        squares = {a: g_sums[1 + k + c] for c, (a, b) in enumerate(pairs) if a == b}
+        positive = np.logical_and.reduce([cxx[a][a] > ROUNDING_FLOOR * squares[a] for a in range(k)])
+        scale = [1.0 / np.sqrt(np.where(positive, cxx[a][a], 1.0)) for a in range(k)]
+        lower, pivots = _ldl([[cxx[a][b] * scale[a] * scale[b] for b in range(k)] for a in range(k)])
+        usable = (g_count >= least - 0.5) & _well_conditioned(cxx, positive, pivots)
+
+        sy = a_sums[0]
+        n_a, s_a = on_assets(inv_n), [on_assets(s) for s in scale]
+        z = [(a_sums[1 + a] - on_assets(g_sx[a]) * sy * n_a) * s_a[a] for a in range(k)]
+        low = [[on_assets(lower[i][j]) if j < i else None for j in range(k)] for i in range(k)]
+        for i in range(k):
+            for j in range(i):
+                z[i] = z[i] - low[i][j] * z[j]
+        z = [z[i] / on_assets(pivots[i]) for i in range(k)]
+        for i in range(k - 1, -1, -1):
+            for j in range(i + 1, k):
+                z[i] = z[i] - low[j][i] * z[j]
+        blank = ~on_assets(usable)
+        b = [np.where(blank, np.nan, z[a] * s_a[a]) for a in range(k)]
+        alpha = (sy - sum(b[a] * on_assets(g_sx[a]) for a in range(k))) * n_a
+    return alpha, b, np.broadcast_to(on_assets(g_count), (n_rows, n_assets))
+
+
+def _well_conditioned(cxx, positive, pivots) -> np.ndarray:
+    """:func:`ill_conditioned`'s verdict (negated) on the centred factor moments ``cxx`` (K x K of (T, G)).
+
+    ``pivots`` are those of the moments scaled to a unit diagonal, whose
+    eigenvalues are then at most K: a determinant (the product of the
+    pivots) above ``100 K^K / CONDITION_LIMIT^2`` puts the smallest one far
+    above the refusal point. Every other matrix is judged by
+    ``ill_conditioned`` itself.
+    """
+    k = len(cxx)
+    finite = np.logical_and.reduce([np.isfinite(c) for row in cxx for c in row])
+    det = np.prod(pivots, axis=0)
+    clear = positive & finite & np.logical_and.reduce(pivots > 0) & (det > 100.0 * k**k / CONDITION_LIMIT**2)
+    unsure = positive & finite & ~clear
+    ok = clear.copy()
+    if unsure.any():
+        ok[unsure] = ~ill_conditioned(np.stack([np.stack([c[unsure] for c in row], -1) for row in cxx], -2))
+    return ok
+
+
+def _ldl(m):
+    """``m = L D L'`` for K x K arrays (each a stack): unit lower ``L`` (nested lists) and pivots ``D`` (K, ...).
+
+    Vectorised over the stack, a loop over K; no pivoting (the matrices are
+    scaled to a unit diagonal and positive definite where they are used).
+    """
+    k = len(m)
+    lower = [[None] * k for _ in range(k)]
+    pivots = np.empty((k,) + np.shape(m[0][0]))
+    for j in range(k):
+        pivots[j] = m[j][j] - sum(lower[j][c] ** 2 * pivots[c] for c in range(j))
+        for i in range(j + 1, k):
+            lower[i][j] = (m[i][j] - sum(lower[i][c] * lower[j][c] * pivots[c] for c in range(j))) / pivots[j]
+    return lower, pivots
+
+
+def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
+    """``S_t = sum of rows max(0, t - window + 1) .. t`` along axis 1 of (C, T, M), O(T) and without subtraction.
+
+    Rows are cut into blocks of ``window``; a window ending inside block b is
+    the tail of block b - 1 (a suffix sum) plus the head of block b (a prefix
+    sum), so every sum adds at most ``2 window`` non-cancelling partial
+    terms and nothing drifts. The first ``window - 1`` sums are the expanding
+    ones (rows from the first).
+    """
+    parts, n_rows = values.shape[:2]
+    blocks = -(-n_rows // window)
+    padded = np.zeros((parts, blocks * window) + values.shape[2:])
+    padded[:, :n_rows] = values
+    shaped = padded.reshape((parts, blocks, window) + values.shape[2:])
+    out = np.cumsum(shaped, axis=2)
+    if blocks > 1 and window > 1:
+        tails = np.cumsum(shaped[:, :-1, ::-1], axis=2)[:, :, ::-1]  # tails[:, b, j]: rows j .. window-1 of block b
+        out[:, 1:, : window - 1] += tails[:, :, 1:]
+    return out.reshape(padded.shape)[:, :n_rows]
 
 
 def _discounted_cumsum(values: np.ndarray, decay: float) -> np.ndarray:
-    """``S_t = sum_{s <= t} decay^(t - s) v_s`` along axis 0, by a doubling scan (log2 T vector steps).
+    """``S_t = sum_{s <= t} decay^(t - s) v_s`` along axis 1 of (C, T, M), by a doubling scan (log2 T vector steps).
 
     After step j each ``S_t`` holds the sum over the last ``2^(j+1)`` rows;
     every term is added with its own non-negative weight.
     """
     out = values.astype(float, copy=True)
     shift, factor = 1, decay
-    while shift < out.shape[0]:
-        out[shift:] = out[shift:] + factor * out[:-shift]
+    while shift < out.shape[1]:
+        out[:, shift:] = out[:, shift:] + factor * out[:, :-shift]
         shift *= 2
         factor *= factor
     return out

@@ -103,6 +103,7 @@ _RETURNS = Arg("returns", "table", "Asset returns: one column per asset, one row
 _PPY = Arg("periods_per_year", "number", "Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.", None)
 _POSITION = Arg("position", "number", "Amount held in the asset, in currency units (negative for short).")
 _TEST_ASSETS = Arg("returns", "table", "Test asset (excess) returns: one column per asset; rows where any asset or factor is missing are left out.")
+_FACTOR_CHOICE = Arg("factor", "text", "Optional: one factor's label (as in the factors header; f1..fK without one): its betas only, T x N; empty: every factor.", "")
 _HORIZON = Arg("horizon_periods", "number", "Horizon in periods of the data (daily data: 1 day, 21 a month, 252 a year).", 1.0)
 
 CATALOGUE: tuple[Function, ...] = (
@@ -172,19 +173,24 @@ CATALOGUE: tuple[Function, ...] = (
              mf.fm_famamacbeth, "labelled table: premium std_err t p_value shanken_se shanken_t shanken_p per const and factor; a blank row; mean_r2 n_periods n_assets hac_lags"),
     Function("FM_GRS", "Gibbons-Ross-Shanken test that all alphas are 0: F = (T-N-K)/N * a' S^-1 a / (1 + m' W^-1 m), S residual and W factor covariance divided by T, m factor means; F ~ F(N, T-N-K).",
              (_TEST_ASSETS, _FACTORS), mf.fm_grs, "labelled: f_stat df_num df_den p_value"),
-    Function("FM_PCA", "Principal components of the sample covariance (ddof 1) of the asset columns, largest first; each loading vector signed so its entries sum to a positive number. Factor returns = returns x loadings.",
+    Function("FM_PCA", "Principal components of the sample covariance (ddof 1) of the asset columns, largest first; each loading vector signed so its entries sum to a positive number. Factor returns = returns x loadings. Only the k components asked are computed.",
              (Arg("returns", "table", "Asset returns: one column per asset, one row per period; rows with a missing asset are left out (blank factor rows)."),
               Arg("k", "number", "Number of components, a whole number from 1 to N."),
               Arg("output", "text", "loadings (N x k, default), factors (T x k factor returns, with the input's dates and header) or explained (1 x k share of variance).", "loadings")),
              mf.fm_pca, "N x k loadings, T x k factor returns or 1 x k explained shares"),
-    Function("FM_ROLLING_BETA", "Betas of one asset on the factors (OLS with a constant) over the last window periods, per period: T x K, blank until the window fills. Equals statsmodels RollingOLS.",
+    Function("FM_ROLLING_BETA", "OLS betas (with a constant) of each asset over the last window periods, per period, on its own present rows: T x K for one asset, T x N*K (header asset:factor if the assets have one) for N, T x N for one factor. Equals statsmodels RollingOLS.",
              (_ASSET, _FACTORS,
-              Arg("window", "number", "Periods in each window: a whole number from K + 2 to the number of periods.")),
-             mf.fm_rolling_beta, "T x K betas"),
-    Function("FM_EWMA_BETA", "Exponentially weighted betas of one asset: per period, least squares with a constant over all periods so far, weights 0.5^(age/halflife). T x K, blank until K + 2 periods.",
+              Arg("window", "number", "Periods in each window: a whole number from K + 2 to the number of periods."),
+              _FACTOR_CHOICE,
+              Arg("min_nobs", "number", "Fewest present rows a window needs for a fit: K + 2 (default) to window.", None),
+              Arg("expanding", "bool", "TRUE: before the window fills, fit on every period so far (from min_nobs rows); FALSE (default): blank.", False)),
+             mf.fm_rolling_beta, "T x K betas (one asset), T x N*K (N assets) or T x N (one factor)"),
+    Function("FM_EWMA_BETA", "Exponentially weighted betas: per period, least squares with a constant over all periods so far, weights 0.5^(age/halflife). T x K for one asset, T x N*K (header asset:factor if the assets have one) for N, T x N for one factor.",
              (_ASSET, _FACTORS,
-              Arg("halflife", "number", "Half-life in periods (positive): a period halflife periods old weighs half as much as the latest.")),
-             mf.fm_ewma_beta, "T x K betas"),
+              Arg("halflife", "number", "Half-life in periods (positive): a period halflife periods old weighs half as much as the latest."),
+              _FACTOR_CHOICE,
+              Arg("min_nobs", "number", "Fewest present rows for a fit: K + 2 (default) to the number of periods.", None)),
+             mf.fm_ewma_beta, "T x K betas (one asset), T x N*K (N assets) or T x N (one factor)"),
     Function("FM_ADJBETA", "Blume-adjusted beta weight * beta + (1 - weight), as the terminals quote it (0.67 * raw + 0.33). Element-wise; blanks stay blank.",
              (Arg("beta", "numbers", "Raw beta(s): a number or a range."),
               Arg("weight", "number", "Weight on the raw beta, from 0 to 1 (default 0.67).", 0.67)),

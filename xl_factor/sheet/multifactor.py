@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import core
 from ..core.errors import InvalidArgument, ShapeMismatch
-from .functions import (filled_columns, short_columns, fit, label_values, labelled, one_asset, pair, per_input_row,
-                        stacked, with_index)
+from .failures import AssetFailure
+from .functions import (filled_columns, short_columns, fit, label_values, labelled, pair, per_input_row, stacked,
+                        with_index)
 from .units import check_returns
 from .values import Table
 
@@ -69,22 +70,71 @@ def fm_pca(returns: Table, k: float, output: str = "loadings"):
     return with_index(named, pcs.factors, returns.dates)
 
 
-def _time_varying(asset: Table, factors: Table, function: str, estimate, argument: str):
-    one_asset(asset, function)
-    _, p = fit(asset, factors)  # the full-sample fit checks units, constant and collinear factors, enough rows
-    result = estimate(p.asset, p.factors)
-    if np.isnan(result.betas).all():
-        raise InvalidArgument("leaves no period with enough (weighted) rows for a fit; give it a larger value",
-                              argument)
-    return per_input_row(result.betas, p.rows, asset.n_rows)
+def _time_varying(asset: Table, factors: Table, function: str, estimate, argument: str, factor: str = ""):
+    """Betas per period of every asset column: T x K for one asset, else T x N*K (or T x N for one ``factor``).
+
+    Each asset uses its own present rows. The full-sample fit checks units,
+    constant and collinear factors and each asset (too few rows, a series
+    that does not vary); an asset that fails, or whose every period is
+    blank, shows its own ``#FM!`` line in the first cell of its columns
+    while the others get their numbers; a column with no values stays
+    blank. With more than one asset column and a header row on the asset
+    range, a header row of labels ``asset:factor`` (or the asset names, for
+    one ``factor``) comes first, so the result lines up with the input.
+    """
+    fitted, p = fit(asset, factors)  # raises when no asset can be fitted
+    chosen = _chosen_factor(factor, p.factor_names)
+    cols = np.array([c for c in filled_columns(p.asset) if c not in fitted.failures], dtype=int)
+    failures = dict(fitted.failures)
+    betas = np.full((p.asset.shape[0], p.asset.shape[1], p.factors.shape[1]), np.nan)
+    if cols.size:
+        result = estimate(p.asset[:, cols], p.factors)
+        betas[:, cols] = result.betas
+        blank = np.isnan(result.betas).all(axis=(0, 2))
+        for c in cols[blank]:
+            failures[int(c)] = InvalidArgument(
+                f"leaves '{p.asset_names[c]}' no period with enough (weighted) rows for a fit; give it a larger "
+                "value" + (" or leave that asset out" if asset.n_cols > 1 else ""), argument)
+        if blank.all():
+            raise failures[int(cols[0])]
+    width = 1 if chosen is not None else p.factors.shape[1]
+    values = betas[:, :, [chosen]] if chosen is not None else betas
+    out = per_input_row(values.reshape(values.shape[0], -1), p.rows, asset.n_rows)
+    if asset.n_cols == 1:
+        return out
+    header = asset.names is not None
+    if header:
+        labels = list(p.asset_names) if chosen is not None else [
+            f"{a}:{f}" for a in p.asset_names for f in p.factor_names]
+        out = np.vstack([np.array(labels, dtype=object)[None, :], out.astype(object)])
+    if failures:
+        out = np.array(out, dtype=object)
+        for i, error in failures.items():
+            out[int(header):, i * width:(i + 1) * width] = None
+            out[int(header), i * width] = AssetFailure(error)
+    return out
 
 
-def fm_rolling_beta(asset: Table, factors: Table, window: float):
-    return _time_varying(asset, factors, "FM_ROLLING_BETA", lambda y, f: core.rolling_betas(y, f, window), "window")
+def _chosen_factor(factor: str, names) -> int | None:
+    """Position of the factor named by ``factor`` (its label, case-insensitive), or None for every factor."""
+    key = str(factor or "").strip()
+    if not key:
+        return None
+    for j, name in enumerate(names):
+        if str(name).strip().lower() == key.lower():
+            return j
+    raise InvalidArgument(f"must name one of the factors ({', '.join(map(str, names))}), got '{factor}'", "factor")
 
 
-def fm_ewma_beta(asset: Table, factors: Table, halflife: float):
-    return _time_varying(asset, factors, "FM_EWMA_BETA", lambda y, f: core.ewma_betas(y, f, halflife), "halflife")
+def fm_rolling_beta(asset: Table, factors: Table, window: float, factor: str = "", min_nobs=None,
+                    expanding: bool = False):
+    return _time_varying(asset, factors, "FM_ROLLING_BETA",
+                         lambda y, f: core.rolling_betas(y, f, window, min_nobs, expanding), "window", factor)
+
+
+def fm_ewma_beta(asset: Table, factors: Table, halflife: float, factor: str = "", min_nobs=None):
+    return _time_varying(asset, factors, "FM_EWMA_BETA",
+                         lambda y, f: core.ewma_betas(y, f, halflife, min_nobs), "halflife", factor)
 
 
 def fm_adjbeta(beta: np.ndarray, weight: float = core.BLUME_WEIGHT):

@@ -86,6 +86,9 @@ LITE_ZERO = {
     "method": "blank",
     "output": "blank",
     "target_share": "default",
+    "factor": "blank",
+    "min_nobs": "blank",
+    "expanding": "bool",
     "hac_lags": "refuse",
     "weight": "refuse",
 }

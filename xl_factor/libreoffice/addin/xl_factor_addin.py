@@ -187,11 +187,11 @@ class FactorModel(unohelper.Base, XServiceName, XServiceInfo, XLocalizable, XFac
     def fmpca(self, returns, k, output):
         return self._call('FM_PCA', returns, k, output)
 
-    def fmrollingbeta(self, asset, factors, window):
-        return self._call('FM_ROLLING_BETA', asset, factors, window)
+    def fmrollingbeta(self, asset, factors, window, factor, min_nobs, expanding):
+        return self._call('FM_ROLLING_BETA', asset, factors, window, factor, min_nobs, expanding)
 
-    def fmewmabeta(self, asset, factors, halflife):
-        return self._call('FM_EWMA_BETA', asset, factors, halflife)
+    def fmewmabeta(self, asset, factors, halflife, factor, min_nobs):
+        return self._call('FM_EWMA_BETA', asset, factors, halflife, factor, min_nobs)
 
     def fmadjbeta(self, beta, weight):
         return self._call('FM_ADJBETA', beta, weight)
