@@ -151,6 +151,25 @@ class Data:
         blank_date = com_range(self.nodur.loc["2010":"2012"])
         blank_date[5] = [None] + blank_date[5][1:]
         self.inputs["nodur_blank_date"] = blank_date
+        # A model folder as 'xl-factor model build' writes it, for FM_MODEL and FM_MODEL_COVMAT.
+        self.model_dir = write_model(self.stocks, self.spx)
+
+
+def write_model(stocks: pd.DataFrame, market: pd.DataFrame) -> str:
+    """exposures.parquet and factor_cov.parquet of the stocks on the market, fitted by the core."""
+    import tempfile
+
+    from xl_factor.core.regression import fit_factor_model
+
+    folder = Path(tempfile.mkdtemp(prefix="xl_factor_model_"))
+    f = market.reindex(stocks.index)
+    fit = fit_factor_model(stocks.to_numpy(), f.to_numpy(), True, list(stocks.columns), list(f.columns))
+    pd.DataFrame({"id": list(stocks.columns), "alpha": fit.alpha, "beta_SP500": fit.betas[:, 0],
+                  "idio_var": fit.idio_var, "total_var": fit.total_var, "r2": fit.factor_share,
+                  "n_obs": fit.n_obs}).to_parquet(folder / "exposures.parquet", index=False)
+    pd.DataFrame({"factor": ["SP500"], "SP500": [fit.factor_cov[0, 0]]}).to_parquet(folder / "factor_cov.parquet",
+                                                                                      index=False)
+    return str(folder)
 
 
 def calls(d: Data) -> dict:
@@ -237,6 +256,9 @@ def calls(d: Data) -> dict:
         "adjbeta_one": ("FM_ADJBETA", [rng(1.5), 0.5]),
         "riskcontrib": ("FM_RISKCONTRIB", [[[0.5, 0.3, 0.2]], ref("stocks"), ref("spx")]),
         "covmat_shrink": ("FM_COVMAT", [ref("stocks"), ref("spx"), "shrink"]),
+        # The desk's model, read by id
+        "model_betas": ("FM_MODEL", [d.model_dir, [["JPM"], ["MSFT"], ["NOPE"]]]),
+        "model_covmat": ("FM_MODEL_COVMAT", [rng(d.model_dir), [["MSFT", "WMT"]], 252.0]),
         # Currency-formatted cells: COM hands them over as decimal.Decimal.
         "size_currency": ("FM_SIZE", [rng({"$decimal": "10000"}), v1]),
         "hedge_currency": ("FM_HEDGE", [rng({"$decimal": "1000000"}), ref("nodur"), ref("ff3")]),
@@ -282,6 +304,8 @@ ERRORS = [
     ("FM_EWMA_BETA", [ref("msft"), ref("spx"), 0.0], "halflife"),
     ("FM_ADJBETA", [1.2, 1.5], "weight"),
     ("FM_RISKCONTRIB", [[[0.5, 0.5]], ref("stocks"), ref("spx")], "weights"),
+    ("FM_MODEL", ["/no/such/model", [["MSFT"]]], "model_dir"),
+    ("FM_MODEL_COVMAT", ["/no/such/model", [["MSFT"]]], "model_dir"),
 ]
 
 
@@ -668,6 +692,18 @@ def test_covmat_corrmat(cells, data):
     assert shape(cells["covmat_sample_holes"]) == (12, 12)
     assert_close(cells["covmat_sample_holes"], np.cov(complete, rowvar=False, ddof=1))
     assert_close(cells["corrmat_sample"], np.corrcoef(data.inds.to_numpy(), rowvar=False))
+
+
+def test_model_cells(cells, data):
+    """FM_MODEL and FM_MODEL_COVMAT through xlwings' path: the model's numbers by id, an unknown id its own line."""
+    betas = cells["model_betas"]
+    assert shape(betas) == (3, 1)
+    x = sm.add_constant(data.spx.reindex(data.stocks.index).to_numpy())
+    expected = [sm.OLS(data.stocks[s].to_numpy(), x).fit().params[1] for s in ("JPM", "MSFT")]
+    assert_close([betas[0][0], betas[1][0]], expected)
+    assert betas[2][0].startswith("#FM! FM_MODEL: ids: 'NOPE' is not in the model")
+    daily = factor_cov(data.stocks, data.spx)
+    assert_close(cells["model_covmat"], daily[:2, :2] * 252)
 
 
 def test_paramcount(cells):

@@ -268,3 +268,23 @@ def FM_ADJBETA(beta, weight=0.67):
 def FM_RISKCONTRIB(weights, returns, factors):
     "Risk of a portfolio under B Sigma_f B' + D: volatility, systematic/specific split, each factor's and the specific contribution to variance and volatility, per-asset marginal risk and contributions; shares add to 1."
     return _run('FM_RISKCONTRIB', weights, returns, factors)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('model_dir', 'raw', doc='Folder of the model (the --out of xl-factor model build) on this computer.')
+@xw.arg('ids', 'raw', doc='Security ids as in the model: a column or row of cells, text or whole numbers; a blank cell gives a blank slot.')
+@xw.arg('field', 'raw', doc='betas (default), alpha, idio_var, total_var, r2 or n_obs; per period.')
+@xw.ret('raw')
+def FM_MODEL(model_dir, ids, field='betas'):
+    'Exposures of securities in a model built by xl-factor model build, in the order asked: betas (ids x K) or one field. Reads local files (Excel, LibreOffice; not xlwings Lite); rereads when the model changes.'
+    return _run('FM_MODEL', model_dir, ids, field)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('model_dir', 'raw', doc='Folder of the model (the --out of xl-factor model build) on this computer.')
+@xw.arg('ids', 'raw', doc='Security ids as in the model: a column or row of cells, text or whole numbers; a blank cell gives a blank slot.')
+@xw.arg('periods_per_year', 'raw', doc='Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.')
+@xw.ret('raw')
+def FM_MODEL_COVMAT(model_dir, ids, periods_per_year=None):
+    "Covariance B Sigma_f B' + D of the securities asked, from a model built by xl-factor model build (never the whole N x N). Reads local files (Excel, LibreOffice; not xlwings Lite)."
+    return _run('FM_MODEL_COVMAT', model_dir, ids, periods_per_year)

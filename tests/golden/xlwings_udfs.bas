@@ -170,6 +170,32 @@ failed:
     FM_INFO = Err.Description
 End Function
 
+Function FM_MODEL(model_dir, ids, Optional field)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        FM_MODEL = XLPy.CallUDF("xl_factor.udfs", "FM_MODEL", Array(model_dir, ids, field), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        FM_MODEL = XLPy.CallUDF("xl_factor.udfs", "FM_MODEL", Array(model_dir, ids, field))
+        Exit Function
+    #End If
+failed:
+    FM_MODEL = Err.Description
+End Function
+
+Function FM_MODEL_COVMAT(model_dir, ids, Optional periods_per_year)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        FM_MODEL_COVMAT = XLPy.CallUDF("xl_factor.udfs", "FM_MODEL_COVMAT", Array(model_dir, ids, periods_per_year), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        FM_MODEL_COVMAT = XLPy.CallUDF("xl_factor.udfs", "FM_MODEL_COVMAT", Array(model_dir, ids, periods_per_year))
+        Exit Function
+    #End If
+failed:
+    FM_MODEL_COVMAT = Err.Description
+End Function
+
 Function FM_PARAMCOUNT(n_assets, Optional n_factors)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed

@@ -53,7 +53,7 @@ FILES = ("main.py", "requirements.txt", "README.txt")
 WHEEL = f"xl_factor-{__version__}-py3-none-any.whl"
 PLACEHOLDER = f"https://YOUR-HOST/PATH/{WHEEL}"
 #: Ranges are read two-dimensionally; single values (numbers, text, TRUE/FALSE) as they come.
-RANGE_KINDS = ("table", "numbers", "number_or_table")
+RANGE_KINDS = ("table", "numbers", "number_or_table", "ids")
 SCALAR_KINDS = ("number", "text", "bool")
 #: What the FM_* functions import when a cell runs: scipy for p-values, statsmodels for FM_REGRESS.
 #: Not openpyxl (templates, refresh) nor xlwings (Lite brings its own).

@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from . import functions as fn
+from . import model as md
 from . import multifactor as mf
 from ..core.errors import InvalidArgument
 from .cache import TABLES
@@ -33,6 +34,7 @@ _READERS: dict[str, Callable] = {
     "text": lambda v, a, d: parse_text(v, a, None if d is REQUIRED else d),
     "bool": lambda v, a, d: parse_bool(v, a, d),
     "number_or_table": lambda v, a, d: _number_or_table(v, a),
+    "ids": lambda v, a, d: md.parse_ids(v, a),
 }
 
 
@@ -104,6 +106,8 @@ _PPY = Arg("periods_per_year", "number", "Periods per year to annualise (252 dai
 _POSITION = Arg("position", "number", "Amount held in the asset, in currency units (negative for short).")
 _TEST_ASSETS = Arg("returns", "table", "Test asset (excess) returns: one column per asset; rows where any asset or factor is missing are left out.")
 _FACTOR_CHOICE = Arg("factor", "text", "Optional: one factor's label (as in the factors header; f1..fK without one): its betas only, T x N; empty: every factor.", "")
+_MODEL_DIR = Arg("model_dir", "text", "Folder of the model (the --out of xl-factor model build) on this computer.")
+_IDS = Arg("ids", "ids", "Security ids as in the model: a column or row of cells, text or whole numbers; a blank cell gives a blank slot.")
 _HORIZON = Arg("horizon_periods", "number", "Horizon in periods of the data (daily data: 1 day, 21 a month, 252 a year).", 1.0)
 
 CATALOGUE: tuple[Function, ...] = (
@@ -199,6 +203,13 @@ CATALOGUE: tuple[Function, ...] = (
              (Arg("weights", "numbers", "Portfolio weights (or amounts), 1 x N: one per asset column of returns."),
               _RETURNS, _FACTORS),
              mf.fm_riskcontrib, "labelled: source var_contrib vol_contrib pct_contrib per factor, systematic, specific, total; a blank row; asset weight mcr vol_contrib pct_contrib"),
+    # The desk's universe model, built by 'xl-factor model build' (xl_factor.sheet.model).
+    Function("FM_MODEL", "Exposures of securities in a model built by xl-factor model build, in the order asked: betas (ids x K) or one field. Reads local files (Excel, LibreOffice; not xlwings Lite); rereads when the model changes.",
+             (_MODEL_DIR, _IDS,
+              Arg("field", "text", "betas (default), alpha, idio_var, total_var, r2 or n_obs; per period.", "betas")),
+             md.fm_model, "ids x K betas, or ids x 1"),
+    Function("FM_MODEL_COVMAT", "Covariance B Sigma_f B' + D of the securities asked, from a model built by xl-factor model build (never the whole N x N). Reads local files (Excel, LibreOffice; not xlwings Lite).",
+             (_MODEL_DIR, _IDS, _PPY), md.fm_model_covmat, "ids x ids covariance"),
 )
 
 BY_NAME = {f.name: f for f in CATALOGUE}

@@ -85,6 +85,7 @@ LITE_ZERO = {
     "cov_type": "blank",
     "method": "blank",
     "output": "blank",
+    "field": "blank",
     "target_share": "default",
     "factor": "blank",
     "min_nobs": "blank",

@@ -199,6 +199,12 @@ class FactorModel(unohelper.Base, XServiceName, XServiceInfo, XLocalizable, XFac
     def fmriskcontrib(self, weights, returns, factors):
         return self._call('FM_RISKCONTRIB', weights, returns, factors)
 
+    def fmmodel(self, model_dir, ids, field):
+        return self._call('FM_MODEL', model_dir, ids, field)
+
+    def fmmodelcovmat(self, model_dir, ids, periods_per_year):
+        return self._call('FM_MODEL_COVMAT', model_dir, ids, periods_per_year)
+
 
 g_ImplementationHelper = unohelper.ImplementationHelper()
 g_ImplementationHelper.addImplementation(FactorModel, IMPLEMENTATION, SERVICES)

@@ -1,0 +1,211 @@
+"""FM_MODEL and FM_MODEL_COVMAT: the sheet reads the desk's model (``xl-factor model build``) by security id.
+
+The model is the folder ``model build --out`` wrote: ``exposures.parquet``
+(B and D), ``factor_cov.parquet`` (Sigma_f) and ``manifest.json``. It is
+read from local files (classic Excel through xlwings, LibreOffice; xlwings
+Lite runs in the browser and cannot read local files) and cached on the
+files' identity (path, ``mtime_ns``, size): a rebuilt model is read again at
+the next recalculation, an unchanged one is not. Reading Parquet needs
+pyarrow (``pip install "xl_factor[scale]"``); the sheet never imports Dask.
+
+An id the model does not hold, or a security it lists as not fitted, shows
+its own ``#FM!`` line in its slot; the other ids get their numbers. A blank
+cell among the ids leaves its slot blank.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import core
+from ..core.errors import InvalidArgument, TooFewObservations
+from .failures import mark_failures
+from .runtime import is_pyodide
+from .values import as_rows, is_missing_argument
+
+EXPOSURES = "exposures.parquet"
+FACTOR_COV = "factor_cov.parquet"
+MANIFEST = "manifest.json"
+#: FM_MODEL's fields: ``betas`` (ids x K) or one number per id.
+FIELDS = ("betas", "alpha", "idio_var", "total_var", "r2", "n_obs")
+#: Models kept in memory at once (each is N x (K + 5) numbers: 30,000 x 8 is 2 MB).
+MAX_MODELS = 8
+
+
+@dataclass(frozen=True)
+class Model:
+    """One model folder as read: ids, B (N, K), the per-security fields, Sigma_f (K, K)."""
+
+    ids: dict[str, int]
+    factor_names: tuple[str, ...]
+    betas: np.ndarray
+    fields: dict[str, np.ndarray]
+    factor_cov: np.ndarray
+    not_fitted: dict[str, str]
+
+
+class UnknownId(TooFewObservations):
+    """An id the model does not hold (its own line in its slot)."""
+
+
+_LOCK = threading.Lock()
+_MODELS: OrderedDict[str, tuple[tuple, Model]] = OrderedDict()
+#: How many times a model folder was read from disk (the tests check the cache with it).
+LOADS = {"count": 0}
+
+
+def parse_ids(value, argument: str) -> list[str | None]:
+    """The security ids of a range (row by row), as text; a blank cell is ``None``.
+
+    Whole numbers (a PERMNO typed as a number) read as their digits.
+    """
+    if is_missing_argument(value):
+        raise InvalidArgument("is required; give the cells that hold the security ids", argument)
+    ids = []
+    for row in as_rows(value, argument):
+        for cell in row:
+            if cell is None or (isinstance(cell, str) and cell.strip() == ""):
+                ids.append(None)
+            elif isinstance(cell, str):
+                ids.append(cell.strip())
+            elif type(cell) in (int, float) and np.isfinite(cell) and float(cell).is_integer() \
+                    and abs(cell) < 2**53 and not _is_error(cell):
+                ids.append(str(int(cell)))
+            else:
+                raise InvalidArgument(f"holds {cell!r}, not a security id; give ids as text or whole numbers",
+                                      argument)
+    return ids
+
+
+def _is_error(cell) -> bool:
+    from .values import is_error_code
+
+    return is_error_code(cell)
+
+
+def _identity(folder: Path) -> tuple:
+    out = []
+    for name in (EXPOSURES, FACTOR_COV, MANIFEST):
+        try:
+            stat = (folder / name).stat()
+        except OSError:
+            if name == MANIFEST:
+                out.append((name, None))
+                continue
+            raise InvalidArgument(
+                f"'{folder}' holds no {name}; give the folder 'xl-factor model build --out' wrote", "model_dir"
+            ) from None
+        out.append((str(folder / name), stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+def load_model(model_dir: str) -> Model:
+    """The model in ``model_dir``, from the cache unless its files changed (path, mtime_ns, size)."""
+    if is_pyodide():
+        raise InvalidArgument("cannot be read here: xlwings Lite runs in the browser and cannot read local files; "
+                              "use FM_MODEL in Excel with the xlwings add-in, or in LibreOffice", "model_dir")
+    if not model_dir:
+        raise InvalidArgument("is required; give the folder 'xl-factor model build --out' wrote", "model_dir")
+    try:  # a path the system cannot even look at ("~nobody", a NUL byte) is no folder either
+        folder = Path(model_dir).expanduser()
+        key = str(folder.resolve()) if folder.is_dir() else None
+    except (OSError, RuntimeError, ValueError):
+        key = None
+    if key is None:
+        raise InvalidArgument(f"'{model_dir}' is not a folder; give the folder 'xl-factor model build --out' wrote",
+                              "model_dir")
+    identity = _identity(folder)
+    with _LOCK:
+        cached = _MODELS.get(key)
+        if cached is not None and cached[0] == identity:
+            _MODELS.move_to_end(key)
+            return cached[1]
+    model = _read(folder)
+    if _identity(folder) != identity:  # rewritten while being read: read the new files next time
+        return model
+    with _LOCK:
+        _MODELS[key] = (identity, model)
+        _MODELS.move_to_end(key)
+        while len(_MODELS) > MAX_MODELS:
+            _MODELS.popitem(last=False)
+    return model
+
+
+def _read(folder: Path) -> Model:
+    try:
+        import pandas as pd
+
+        exposures = pd.read_parquet(folder / EXPOSURES)
+        cov = pd.read_parquet(folder / FACTOR_COV)
+    except ImportError:
+        raise InvalidArgument("needs pyarrow to read the model's Parquet files; pip install \"xl_factor[scale]\"",
+                              "model_dir") from None
+    except Exception as error:  # noqa: BLE001 - a damaged file is one line
+        raise InvalidArgument(f"'{folder}': the model's files cannot be read ({type(error).__name__}); "
+                              "build the model again with 'xl-factor model build'", "model_dir") from None
+    LOADS["count"] += 1
+    names = tuple(str(f) for f in cov["factor"])
+    manifest = {}
+    if (folder / MANIFEST).exists():
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text())
+        except ValueError:
+            manifest = {}
+    ids = [str(i) for i in exposures["id"]]
+    return Model(
+        ids={i: n for n, i in enumerate(ids)},
+        factor_names=names,
+        betas=exposures[[f"beta_{f}" for f in names]].to_numpy(dtype=float),
+        fields={f: exposures[f].to_numpy(dtype=float) for f in FIELDS[1:]},
+        factor_cov=cov[list(names)].to_numpy(dtype=float),
+        not_fitted={str(e["id"]): str(e["reason"]) for e in manifest.get("not_fitted", [])},
+    )
+
+
+def _positions(model: Model, ids, model_dir: str):
+    """Row of each id in the model (-1 for a blank), and the failure of each id that has no numbers."""
+    rows, failures = np.full(len(ids), -1), {}
+    for slot, security in enumerate(ids):
+        if security is None:
+            continue
+        row = model.ids.get(security)
+        if row is None:
+            failures[slot] = UnknownId(f"'{security}' is not in the model in '{model_dir}'; check the id, "
+                                       "or build the model with that security", "ids")
+        elif np.isnan(model.betas[row]).any():
+            why = model.not_fitted.get(security, "the model could not fit it")
+            failures[slot] = TooFewObservations(f"'{security}' is not fitted in the model: {why}", "ids")
+        else:
+            rows[slot] = row
+    return rows, failures
+
+
+def fm_model(model_dir: str, ids, field: str = "betas"):
+    key = str(field).strip().lower()
+    if key not in FIELDS:
+        raise InvalidArgument(f"must be one of {', '.join(FIELDS)}, got '{field}'", "field")
+    model = load_model(model_dir)
+    rows, failures = _positions(model, ids, model_dir)
+    source = model.betas if key == "betas" else model.fields[key][:, None]
+    out = np.full((len(ids), source.shape[1]), np.nan)
+    out[rows >= 0] = source[rows[rows >= 0]]
+    return mark_failures(out, failures, axis=0)
+
+
+def fm_model_covmat(model_dir: str, ids, periods_per_year=None):
+    model = load_model(model_dir)
+    rows, failures = _positions(model, ids, model_dir)
+    ok = rows >= 0
+    cov = np.full((len(ids), len(ids)), np.nan)
+    if ok.any():
+        picked = rows[ok]
+        cov[np.ix_(ok, ok)] = core.factor_covariance(model.betas[picked], model.factor_cov,
+                                                     model.fields["idio_var"][picked])
+    cov = cov if periods_per_year is None else core.annualize(cov, "var", periods_per_year)
+    return mark_failures(cov, failures, axis=(0, 1))
