@@ -30,6 +30,8 @@ def check_finite(array: np.ndarray, argument: str, names=None) -> None:
         return  # fmax / fmin skip NaN (missing) without copying the array
     with np.errstate(invalid="ignore"):
         bad = np.abs(array) > MAX_MAGNITUDE
+    if not bad.any():  # every value missing
+        return
     row, col = np.argwhere(bad)[0]
     column = f"column '{names[col]}'" if names is not None else f"column {col + 1}"
     value = array[row, col]

@@ -19,7 +19,7 @@ from . import multifactor as mf
 from ..core.errors import InvalidArgument
 from .cache import TABLES
 from .errors import error_line
-from .failures import finish
+from .failures import computing, finish
 from .runtime import blas_threads_limited
 from .values import Table, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table, parse_text
 
@@ -92,7 +92,8 @@ def call(name: str, *raw_args, runtime: str = "python"):
         args = function.parse(raw_args)
         if function.name == "FM_INFO":
             return function.impl(runtime)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"), blas_threads_limited():
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"), blas_threads_limited(), \
+                computing(function.name):
             result = function.impl(*args)  # finish() refuses what overflowed
         return finish(function.name, result)
     except Exception as error:  # noqa: BLE001 - every failure becomes one cell line

@@ -9,23 +9,31 @@ column per asset) and every other asset gets its numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import contextvars
 
 import numpy as np
 
-from ..core.errors import FactorModelError, NonFiniteValues
+from ..core.errors import NonFiniteValues
 from .errors import error_line
 
+#: The FM_* function being computed in this thread (set by :func:`computing`), named in each failure's line.
+_FUNCTION = contextvars.ContextVar("function", default="FM")
+_IS_FLOAT = np.frompyfunc(lambda cell: isinstance(cell, float), 1, 1)
 
-@dataclass(frozen=True)
-class AssetFailure:
-    """Marks the slot of an asset that could not be computed; :func:`finish` writes its ``#FM!`` line."""
 
-    error: FactorModelError
+@contextlib.contextmanager
+def computing(function: str):
+    """Name ``function`` in the ``#FM!`` lines that :func:`mark_failures` writes while it runs."""
+    token = _FUNCTION.set(function)
+    try:
+        yield
+    finally:
+        _FUNCTION.reset(token)
 
 
 def mark_failures(values, failures: dict, axis, row_offset: int = 0, col_offset: int = 0) -> np.ndarray:
-    """``values`` with each failed asset's slot blanked and its failure in the slot's first cell.
+    """``values`` with each failed asset's slot blanked and its ``#FM!`` line in the slot's first cell.
 
     ``axis`` 0: a row per asset (the slot is row ``row_offset + i`` from
     column ``col_offset``); 1: a column per asset; ``(0, 1)``: both (an
@@ -41,28 +49,28 @@ def mark_failures(values, failures: dict, axis, row_offset: int = 0, col_offset:
         if 0 in axes:
             out[row_offset + i, col_offset:] = None
         first = (row_offset + i, col_offset) if 0 in axes else (row_offset, col_offset + i)
-        out[first] = AssetFailure(error)
+        out[first] = failure_line(error)
     return out
 
 
+def failure_line(error) -> str:
+    """The ``#FM!`` line of one asset's failure, naming the function being computed."""
+    return error_line(_FUNCTION.get(), error)
+
+
 def finish(function: str, result):
-    """The result as cells may hold it: failures as ``#FM!`` lines; an overflow refused as one line."""
+    """The result as cells may hold it: an overflow (an infinite number anywhere) refused as one line."""
     if isinstance(result, (str, type(None))):
         return result
     array = np.asarray(result)
     if array.dtype.kind == "f":
-        if np.isinf(array).any():
-            return error_line(function, _overflow())
-        return result
-    if array.dtype != object:
-        return result
-    out = array.copy() if array.ndim else array
-    for index, cell in np.ndenumerate(array):
-        if isinstance(cell, AssetFailure):
-            out[index] = error_line(function, cell.error)
-        elif isinstance(cell, float) and np.isinf(cell):
-            return error_line(function, _overflow())
-    return out if array.ndim else out.item()
+        overflow = bool(np.isinf(array).any())
+    elif array.dtype == object and array.size:
+        numbers = array.ravel()[_IS_FLOAT(array.ravel()).astype(bool)].astype(float)
+        overflow = bool(np.isinf(numbers).any())
+    else:
+        overflow = False
+    return error_line(function, _overflow()) if overflow else result
 
 
 def _overflow() -> NonFiniteValues:

@@ -43,7 +43,7 @@ def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factor
     are turned round), else in the order given, which is then taken as
     oldest first.
     """
-    check_scales(check_returns(asset, left), check_returns(factors, right), left, right)
+    check_scales(asset, check_returns(asset, left), factors, check_returns(factors, right), left, right)
     empty = np.flatnonzero(np.isnan(factors.values).all(axis=0))
     if empty.size:
         raise ShapeMismatch(f"column '{factors.labels('f')[empty[0]]}' has no values; a factor needs its returns: "

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import core
 from ..core.errors import InvalidArgument, ShapeMismatch
-from .failures import AssetFailure
+from .failures import failure_line
 from .functions import (filled_columns, short_columns, fit, label_values, labelled, pair, per_input_row, stacked,
                         with_index)
 from .units import check_returns
@@ -111,7 +111,7 @@ def _time_varying(asset: Table, factors: Table, function: str, estimate, argumen
         out = np.array(out, dtype=object)
         for i, error in failures.items():
             out[int(header):, i * width:(i + 1) * width] = None
-            out[int(header), i * width] = AssetFailure(error)
+            out[int(header), i * width] = failure_line(error)
     return out
 
 

@@ -79,35 +79,31 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
     return size
 
 
-def check_scales(asset_size: np.ndarray, factor_size: np.ndarray, left: str, right: str) -> None:
+def check_scales(asset: Table, asset_size: np.ndarray, factors: Table, factor_size: np.ndarray,
+                 left: str, right: str) -> None:
     """Refuse any asset or factor column whose typical size is that of percent next to the other range's decimals.
 
     Each column is compared with the median typical size of the other range,
     so one percent column among decimal ones cannot be outvoted.
     """
-    for sizes, other, argument, against in ((asset_size, factor_size, left, right), (factor_size, asset_size, right, left)):
-        reference = _median(other)
-        if not reference > 0:
-            continue
-        big = np.flatnonzero((sizes > SCALE_RATIO * reference) & (sizes > SCALE_FLOOR))
-        if big.size:
-            j = int(big[0])
-            raise InvalidArgument(
-                f"column {j + 1} is about {sizes[j] / reference:.0f} times the size of {against} (typical "
-                f"{sizes[j]:.3g} against {reference:.3g} a period): it looks like percent; give both as decimals "
-                "(divide percent by 100)", argument)
+    _refuse_outsized(asset_size, asset.labels("asset"), _median(factor_size), left, right)
+    _refuse_outsized(factor_size, factors.labels("f"), _median(asset_size), right, left)
 
 
 def _check_within(size: np.ndarray, names, argument: str) -> None:
     """Refuse a column whose typical size is that of percent next to the range's other (decimal) columns."""
-    if np.count_nonzero(~np.isnan(size)) < 3:
+    if np.count_nonzero(~np.isnan(size)) >= 3:
+        _refuse_outsized(size, names, _median(size), argument, "the other columns")
+
+
+def _refuse_outsized(size: np.ndarray, names, reference: float, argument: str, against: str) -> None:
+    if not reference > 0:
         return
-    reference = _median(size)
     big = np.flatnonzero((size > SCALE_RATIO * reference) & (size > SCALE_FLOOR))
     if big.size:
         j = int(big[0])
         raise InvalidArgument(
-            f"column '{names[j]}' is about {size[j] / reference:.0f} times the size of the other columns (typical "
+            f"column '{names[j]}' is about {size[j] / reference:.0f} times the size of {against} (typical "
             f"{size[j]:.3g} against {reference:.3g} a period): it looks like percent; give returns as decimals "
             "(divide percent by 100)", argument)
 
