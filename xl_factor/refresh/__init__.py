@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import os
 import tempfile
 import zipfile
@@ -272,12 +273,17 @@ def check_units(frame: pd.DataFrame, roles: dict[str, str], name: str) -> None:
     by_role = {role: [c for c in frame.columns if roles.get(str(c).strip()) == role] for role in
                ("returns", "factors", "rate")}
     try:
-        sizes = {}
+        sizes, tables = {}, {}
         for role, label in (("returns", "asset returns"), ("factors", "factor returns")):
             if by_role[role]:
-                sizes[role] = check_returns(table(by_role[role]), label)
+                tables[role] = table(by_role[role])
+                sizes[role] = check_returns(tables[role], label)
         if len(sizes) == 2:
-            check_scales(sizes["returns"], sizes["factors"], "asset returns", "factor returns")
+            if len(inspect.signature(check_scales).parameters) == 6:  # (asset, size, factors, size, left, right)
+                check_scales(tables["returns"], sizes["returns"], tables["factors"], sizes["factors"],
+                             "asset returns", "factor returns")
+            else:
+                check_scales(sizes["returns"], sizes["factors"], "asset returns", "factor returns")
         for column in by_role["rate"]:
             check_rate(table([column]), f"risk-free rate {column!r}")
     except FactorModelError as error:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from . import covariance, data_sheets, guide, hedging, layout, multifactor, regression, sizing
+from . import covariance, data_sheets, guide, hedging, layout, multifactor, regression, sizing, style
+from . import layout as L
 
 #: Where ``python -m xl_factor.templates`` writes: ``workbook_templates/`` beside the package's checkout.
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "workbook_templates"
@@ -41,6 +42,7 @@ def build_factor_hedging() -> Workbook:
     covariance.build(wb, sheets[layout.COVARIANCE])
     multifactor.build(wb, sheets[layout.MULTIFACTOR])
     guide.build(wb, sheets[layout.GUIDE], prefilled)
+    _print_setup(sheets, prefilled)
     wb.active = 0
     props = wb.properties
     props.creator = props.lastModifiedBy = "xl_factor"
@@ -48,6 +50,23 @@ def build_factor_hedging() -> Workbook:
     props.created = props.modified = FIXED_TIME
     wb.calculation.fullCalcOnLoad = True
     return wb
+
+
+def _print_setup(sheets: dict, prefilled: int) -> None:
+    """Every sheet prints landscape, fit to width, headers repeated; the long blocks only over the prefilled rows."""
+    history = L.FIRST_ROW + prefilled - 1
+    series = L.SERIES_FIRST_ROW + prefilled - 1
+    for name, ws in sheets.items():
+        if name in (L.DATA, L.EXCESS):
+            style.print_setup(ws, "1:1", f"A1:{L.col(L.RF_COL if name == L.DATA else L.LAST_ASSET_COL)}{history}")
+        elif name == L.REGRESSION:
+            style.print_setup(ws, f"{L.SERIES_HEADER_ROW}:{L.SERIES_HEADER_ROW}",
+                              f"A1:{L.col(L.REG_FACTOR_COL)}{series}")
+        elif name == L.HEDGING:
+            style.print_setup(ws, f"{L.SERIES_HEADER_ROW}:{L.SERIES_HEADER_ROW}",
+                              f"A1:{L.col(L.CUM_HEDGED_COL)}{series}")
+        else:
+            style.print_setup(ws, "1:2")
 
 
 def save_reproducibly(wb: Workbook, path: Path) -> Path:

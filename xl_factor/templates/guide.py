@@ -215,4 +215,4 @@ def build(wb, ws, prefilled: int) -> None:
         ws[f"C{row}"] = NAME_NOTES.get(defined, "")
         ws[f"B{row}"].alignment = Alignment(wrap_text=False)
     ws.freeze_panes = "A3"
-    S.widths(ws, A=16, B=110, C=50)
+    S.widths(ws, A=26, B=110, C=70)

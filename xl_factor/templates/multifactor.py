@@ -77,7 +77,7 @@ def build(wb, ws) -> None:
     for defined, cell in OUTPUTS.items():
         S.name_cell(wb, ws, defined, cell)
     ws.freeze_panes = "A3"
-    S.widths(ws, A=34, **{L.col(c): 11 for c in range(2, 2 + N)})
+    S.widths(ws, A=50, **{L.col(c): 11 for c in range(2, 2 + N)})
 
 
 def _weights(wb, ws) -> None:

@@ -69,13 +69,43 @@ def build(wb, ws, prefilled: int) -> None:
     ws[f"C{vd + 3}"] = f'=IF(ABS(B{vd + 3})<=1E-12,"OK","CHECK")'
     ws[f"C{vd + 3}"].font = S.CHECK_FONT
 
+    # What the function's identifiers mean, beside its summary rows (the function keeps its identifiers).
+    ws[f"H{top}"] = "in words"
+    ws[f"H{top}"].font = S.HEADER_FONT
+    ws[f"H{top + 1}"], ws[f"H{top + 2}"] = "alpha: mean excess return the factor does not explain", "beta on the factor"
+    for i, words in enumerate(READABLE):
+        ws[f"H{top + 4 + i}"] = words
+    for r in range(top + 1, top + rows):
+        ws[f"H{r}"].font = S.NOTE_FONT
+
+    annual = vd + 5
+    S.section(ws, f"A{annual}", "Annualised (x PeriodsPerYear for alpha, x SQRT(PeriodsPerYear) for volatilities)")
+    S.header(ws, annual + 1, 1, ("", "per period", "a year"))
+    for i, (text, source, per_period, yearly) in enumerate((
+            ("Alpha", "Alpha", "Alpha", "Alpha*PeriodsPerYear"),
+            ("Total volatility", "TotalVar", "SQRT(TotalVar)", "SQRT(TotalVar*PeriodsPerYear)"),
+            ("Factor volatility", "FactorVar", "SQRT(FactorVar)", "SQRT(FactorVar*PeriodsPerYear)"),
+            ("Idiosyncratic volatility", "IdioVar", "SQRT(IdioVar)", "SQRT(IdioVar*PeriodsPerYear)"))):
+        row = annual + 2 + i
+        ws[f"A{row}"] = text
+        for column, value in (("B", per_period), ("C", yearly)):
+            # a #FM! line above (too few rows) leaves these blank rather than showing #VALUE!
+            ws[f"{column}{row}"] = f'=IF(ISNUMBER({source}),{value},"")'
+            ws[f"{column}{row}"].number_format = S.PERCENT
+
     for defined, cell in OUTPUTS.items():
         S.name_cell(wb, ws, defined, cell)
 
     _series_block(ws)
     _charts(ws, wb[L.HEDGING], prefilled)
     ws.freeze_panes = "A4"
-    S.widths(ws, A=38, B=13, C=12, D=12, E=12, F=12, G=12, R=12, S=11, T=11)
+    S.widths(ws, A=38, B=13, C=12, D=12, E=12, F=12, G=12, H=46, R=12, S=11, T=11)
+
+
+#: The summary rows of FM_REGRESS in words: r_squared .. durbin_watson.
+READABLE = ("R squared", "adjusted R squared", "F statistic", "p-value of the F test", "rows used",
+            "residual variance, SSR / (n - 1)", "s2 = SSR / (n - K - 1), the variance behind the standard errors",
+            "Durbin-Watson (2: no first-order autocorrelation)")
 
 
 def _series_block(ws) -> None:

@@ -53,8 +53,10 @@ def build(wb, ws) -> None:
     S.label(ws, "A17", "Total variance", "=TotalVar", S.VARIANCE)
     S.label(ws, "A18", "Idiosyncratic variance (idio_var)", "=IdioVar", S.VARIANCE)
 
-    S.header(ws, 20, 1, ("Position", "Size", "Expected P&L", "Alpha-only P&L", "Vol over horizon",
-                         "Sharpe (annual)", "Vol = budget"))
+    S.header(ws, 20, 1, ("Position", "Size", "P&L held unhedged", "Alpha-only P&L", "Vol over horizon",
+                         "Sharpe (annual)", "Vol = budget", "Expected P&L as held"))
+    ws["H21"], ws["H22"] = "=C21", "=D22"  # the hedged position earns its alpha only
+    ws["H21"].number_format = ws["H22"].number_format = S.MONEY
     ws["A21"], ws["A22"] = "Unhedged", "Hedged (factor hedged)"
     S.formula(ws, "B21", "=FM_SIZE(VolBudget,TotalVar,HorizonPeriods)", S.MONEY, array=False)
     S.formula(ws, "B22", "=FM_SIZE(VolBudget,IdioVar,HorizonPeriods)", S.MONEY, array=False)
@@ -69,9 +71,9 @@ def build(wb, ws) -> None:
     S.formula(ws, "F22", "=FM_SHARPE(HedgedSeries,PeriodsPerYear)", S.RATIO)
     ws["A23"] = '="Hedge for the hedged size: "&FactorName&" to hold"'
     S.formula(ws, "B23", "=FM_HEDGE(B22,AssetSeries,FactorSeries)", S.MONEY)
-    S.note(ws, "A25", "Expected P&L = size x (beta E[f] + alpha) x horizon: what the size earns held unhedged. "
-                      "Alpha-only P&L = size x alpha x horizon: what it earns with the factor hedged away, "
-                      "so the hedged row's figure is its alpha-only P&L.")
+    S.note(ws, "A25", "P&L held unhedged = size x (beta E[f] + alpha) x horizon (FM_PNL). Alpha-only P&L = size x "
+                      "alpha x horizon: what the size earns with the factor hedged away. Expected P&L as held: the "
+                      "unhedged row held unhedged, the hedged row hedged (its alpha-only P&L).")
     S.note(ws, "A26", "Sharpe: unhedged = mean / sd of the asset's excess return; hedged = mean / sd of the hedged "
                       "series (alpha over residual risk, the appraisal ratio); times sqrt(periods per year).")
     S.note(ws, "A27", "Vol over horizon = size x sqrt(variance x horizon periods): equals the budget.")
@@ -79,4 +81,4 @@ def build(wb, ws) -> None:
     for defined, cell in OUTPUTS.items():
         S.name_cell(wb, ws, defined, cell)
     ws.freeze_panes = "A3"
-    S.widths(ws, A=34, B=14, C=14, D=14, E=16, F=14, G=13)
+    S.widths(ws, A=34, B=14, C=24, D=16, E=16, F=14, G=13, H=20)

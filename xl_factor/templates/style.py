@@ -19,14 +19,15 @@ VARIANCE = "0.000000"
 RATIO = "0.00"
 COUNT = "0"
 
-TITLE_FONT = Font(bold=True, size=14, color="1F3864")
-SECTION_FONT = Font(bold=True, size=11, color="1F3864")
-HEADER_FONT = Font(bold=True)
-NOTE_FONT = Font(italic=True, color="595959")
-INPUT_FONT = Font(bold=True, color="0000CC")
+FONT_NAME = "Calibri"
+TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14, color="1F3864")
+SECTION_FONT = Font(name=FONT_NAME, bold=True, size=11, color="1F3864")
+HEADER_FONT = Font(name=FONT_NAME, bold=True)
+NOTE_FONT = Font(name=FONT_NAME, italic=True, color="595959")
+INPUT_FONT = Font(name=FONT_NAME, bold=True, color="0000CC")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-CHECK_FONT = Font(bold=True, color="006100")
+CHECK_FONT = Font(name=FONT_NAME, bold=True, color="006100")
 INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 WRAP = Alignment(wrap_text=True, vertical="top")
 #: Distinct colours of the series of a chart (blue, dark red, grey), so no two series share the theme colour.
@@ -161,3 +162,17 @@ def show_axes(chart) -> None:
     for axis in (chart.x_axis, chart.y_axis):
         axis.delete = False
         axis.tickLblPos = "low"
+
+
+def print_setup(ws, title_rows: str | None, area: str | None = None) -> None:
+    """Landscape, fit to the page width (as many pages down as needed), header rows repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if area:
+        ws.print_area = area
