@@ -7,6 +7,18 @@ Takes float arrays (NaN = missing) and labels, raises typed errors from
 from .asset_pricing import FM_COV_TYPES, FamaMacBethResult, GRSResult, fama_macbeth, grs_test
 from .attribution import RiskAttribution, risk_contributions
 from .beta_adjustment import BLUME_WEIGHT, blume_adjusted_beta
+from .beta_estimators import (Betas, beta_std_errors, dimson_betas, lead_lag, lead_lag_names, scholes_williams_betas,
+                              vasicek_betas)
+from .book import (
+    BookHedge,
+    ScenarioPnL,
+    StressReplay,
+    active_risk,
+    factor_hedge,
+    instrument_hedge,
+    scenario_pnl,
+    stress_replay,
+)
 from .conditioning import CONDITION_LIMIT, CONSTANT_RTOL, does_not_vary, explained_exactly, ill_conditioned
 from .covariance import (
     correlation_from_covariance,
@@ -41,7 +53,9 @@ from .risk import (
 from .statistics import COV_TYPES, RegressionStatistics, newey_west_lags, regression_statistics
 
 __all__ = [
-    "ANNUAL", "BLUME_WEIGHT", "CONDITION_LIMIT", "CONSTANT_RTOL", "COV_TYPES", "DAILY", "FM_COV_TYPES", "MONTHLY", "QUARTERLY", "WEEKLY",
+    "ANNUAL", "BLUME_WEIGHT", "Betas", "BookHedge", "ScenarioPnL", "StressReplay", "active_risk", "beta_std_errors",
+    "dimson_betas", "factor_hedge", "lead_lag", "lead_lag_names", "instrument_hedge", "scenario_pnl", "scholes_williams_betas", "stress_replay",
+    "vasicek_betas", "CONDITION_LIMIT", "CONSTANT_RTOL", "COV_TYPES", "DAILY", "FM_COV_TYPES", "MONTHLY", "QUARTERLY", "WEEKLY",
     "FactorFit", "FactorModelError", "FamaMacBethResult", "GRSResult", "InvalidArgument", "NoOverlap",
     "NonFiniteValues", "PrincipalComponents", "RegressionStatistics", "RiskAttribution", "ShapeMismatch",
     "SingularFactors", "TimeVaryingBetas", "TooFewObservations",

@@ -45,6 +45,16 @@ def factor_share(beta, factor_cov, idio_var) -> float:
     return systematic / (systematic + float(idio_var))
 
 
+def check_target_share(target_share) -> float:
+    """``target_share`` as a float at least 0 and below 1 (the factor share of variance a hedge allows)."""
+    s = float(target_share)
+    if not np.isfinite(s) or s < 0 or s >= 1:
+        raise InvalidArgument(
+            f"target_share must be at least 0 and below 1 (0.2 for 20%), got {target_share!r}", "target_share"
+        )
+    return s
+
+
 def hedge_to_target(position, beta, factor_cov, idio_var, target_share: float = 0.0) -> np.ndarray:
     """Factor hedge that brings the factor share of the position's variance down to ``target_share``.
 
@@ -54,11 +64,7 @@ def hedge_to_target(position, beta, factor_cov, idio_var, target_share: float = 
     ``(c - 1) * beta * position``; zero when the share is already at or
     below ``s``.
     """
-    s = float(target_share)
-    if not np.isfinite(s) or s < 0 or s >= 1:
-        raise InvalidArgument(
-            f"target_share must be at least 0 and below 1 (0.2 for 20%), got {target_share!r}", "target_share"
-        )
+    s = check_target_share(target_share)
     b = np.asarray(beta, dtype=float)
     amount = _position(position)
     if s == 0:

@@ -23,7 +23,7 @@ COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC")
 class RegressionStatistics:
     """Coefficient table and fit statistics of one asset's regression.
 
-    ``names`` are ``alpha`` then the factor names; ``coef``, ``std_err``,
+    ``names`` are ``alpha`` (when the model has a constant) then the factor names; ``coef``, ``std_err``,
     ``t``, ``p_value``, ``ci_low``, ``ci_high`` follow that order (95%
     interval). ``resid_var`` is the ``ddof = 1`` variance of the residuals,
     ``s2 = SSR / (T - K - 1)`` the regression's error variance.
@@ -71,18 +71,23 @@ def regression_statistics(
     hac_lags: int | None = None,
     asset_name: str | None = None,
     factor_names=None,
+    add_constant: bool = True,
 ) -> RegressionStatistics:
-    """OLS of one asset column on K factors with a constant, and its statistics.
+    """OLS of one asset column on K factors (with a constant unless ``add_constant`` is false), and its statistics.
 
     Rows where the asset or a factor is missing are dropped. ``cov_type`` is
     one of ``nonrobust HC0 HC1 HC2 HC3 HAC``; HAC uses the Bartlett kernel
-    with ``hac_lags`` lags (default ``floor(4 (T/100)^(2/9))``).
+    with ``hac_lags`` lags (default ``floor(4 (T/100)^(2/9))``). Without a
+    constant (a regression through the origin) there is no ``alpha`` row and
+    the statistics are statsmodels' for a model without one: R2 is the
+    uncentred ``1 - SSR / sum(y^2)``, ``s2 = SSR / (T - K)`` and F tests
+    that every beta is 0.
     """
     cov = normalise_cov_type(cov_type)
     y = as_2d(asset, "asset")
     if y.shape[1] != 1:
         raise InvalidArgument(f"FM_REGRESS takes one asset column, got {y.shape[1]}", "asset")
-    fit = fit_factor_model(y, factors, True, [asset_name or "asset1"], factor_names)
+    fit = fit_factor_model(y, factors, add_constant, [asset_name or "asset1"], factor_names)
     fit.require(0)
     if fit.idio_var[0] == 0:
         raise SingularFactors(
@@ -92,7 +97,9 @@ def regression_statistics(
         raise InvalidArgument(f"is only used with cov_type HAC, not {cov}; give cov_type HAC or leave hac_lags empty",
                               "hac_lags")
     rows = fit.used[:, 0]
-    design = np.column_stack([np.ones(int(rows.sum())), fit.factors[rows]])
+    design = fit.factors[rows]
+    if add_constant:
+        design = np.column_stack([np.ones(int(rows.sum())), design])
     lags = None
     kwargs = {}
     if cov == "HAC":
@@ -101,7 +108,7 @@ def regression_statistics(
     OLS, durbin_watson = _statsmodels()  # after the checks: a bad argument is named first
     result = OLS(y[rows, 0], design).fit(cov_type=cov, **kwargs)
     ci = result.conf_int(alpha=0.05)
-    names = ("alpha",) + column_names(factor_names, fit.n_factors, "f")
+    names = ("alpha",) * bool(add_constant) + column_names(factor_names, fit.n_factors, "f")
     return RegressionStatistics(
         names=names,
         coef=np.asarray(result.params),

@@ -145,10 +145,11 @@ def fm_alpha(asset: Table, factors: Table, periods_per_year=None):
     return mark_failures(alpha, fitted.failures, axis=0)
 
 
-def fm_regress(asset: Table, factors: Table, cov_type: str = "nonrobust", hac_lags=None):
+def fm_regress(asset: Table, factors: Table, cov_type: str = "nonrobust", hac_lags=None, add_constant: bool = True):
     one_asset(asset, "FM_REGRESS")
     p = pair(asset, factors)
-    stats = core.regression_statistics(p.asset, p.factors, cov_type, hac_lags, p.asset_names[0], p.factor_names)
+    stats = core.regression_statistics(p.asset, p.factors, cov_type, hac_lags, p.asset_names[0], p.factor_names,
+                                       add_constant)
     coefficients = labelled(
         "", ("coef", "std_err", "t", "p_value", "ci_low", "ci_high"), stats.names,
         np.column_stack([stats.coef, stats.std_err, stats.t, stats.p_value, stats.ci_low, stats.ci_high]),

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import core
-from ..core.errors import InvalidArgument, ShapeMismatch
+from ..core.errors import InvalidArgument
+from .book import held_assets, one_per_asset
 from .failures import failure_line
 from .functions import (filled_columns, short_columns, fit, label_values, labelled, pair, per_input_row, stacked,
                         with_index)
@@ -143,12 +144,8 @@ def fm_adjbeta(beta: np.ndarray, weight: float = core.BLUME_WEIGHT):
 
 def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
     fitted, p = fit(returns, factors, argument="returns")
-    w = weights.ravel()
-    if w.size != fitted.n_assets:
-        raise ShapeMismatch(
-            f"has {w.size} value{'s' if w.size != 1 else ''} but returns has {fitted.n_assets} asset column"
-            f"{'s' if fitted.n_assets != 1 else ''}; give one weight per asset column", "weights")
-    held = _held_assets(w, fitted, p.asset_names)
+    w = one_per_asset(weights, fitted.n_assets, "weights")
+    held = held_assets([(w, "weights")], fitted, p.asset_names)
     res = core.risk_contributions(w[held], fitted.betas[held], fitted.factor_cov, fitted.idio_var[held])
     sources = labelled(
         "source", RISK_COLUMNS, p.factor_names + ("systematic", "specific", "total"),
@@ -162,23 +159,3 @@ def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
     per_asset = np.full((fitted.n_assets, len(ASSET_COLUMNS)), np.nan)
     per_asset[held] = np.column_stack([res.weights, res.mcr, res.asset_vol_contrib, res.asset_pct])
     return stacked(sources, labelled("asset", ASSET_COLUMNS, p.asset_names, per_asset))
-
-
-def _held_assets(w: np.ndarray, fitted, names) -> np.ndarray:
-    """Positions of the assets in the portfolio: a column with no values and no weight is left out.
-
-    An asset that has a weight but no numbers refuses the call: the
-    portfolio's risk cannot leave it out.
-    """
-    held = []
-    for i in range(fitted.n_assets):
-        weighted = not np.isnan(w[i]) and w[i] != 0
-        if fitted.fitted_asset(i):
-            held.append(i)
-        elif i in fitted.failures and weighted:
-            raise fitted.failures[i]
-        elif weighted:
-            raise InvalidArgument(
-                f"gives '{names[i]}' a weight of {w[i]:g}, but it has no returns; give it returns or a blank weight",
-                "weights")
-    return np.array(held, dtype=int)

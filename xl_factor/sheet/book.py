@@ -1,0 +1,177 @@
+"""A book of positions as FM_* functions: book hedge, active risk, factor scenarios, stress replay.
+
+Positions and weights are 1 x N rows, one per asset column of ``returns``.
+The rule for an asset that is not in the book (the function reference
+states it): a column with no values and no position is left out (its slot
+stays blank); an asset with a position but no numbers refuses the call,
+since the book's risk cannot leave it out. Every number comes from
+:mod:`xl_factor.core.book`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import core
+from ..core.errors import InvalidArgument, ShapeMismatch
+from .excel import dates_to_serials
+from .functions import fit, label_values, labelled, pair, stacked
+from .values import Table, as_rows, parse_numbers
+
+HEDGE_SUMMARY = ("vol_before", "vol_after", "share_removed")
+FACTOR_HEDGE_COLUMNS = ("exposure", "hedge", "exposure_after")
+ACTIVE_SUMMARY = ("tracking_error", "tracking_var", "factor_var", "specific_var", "factor_share")
+ACTIVE_FACTOR_COLUMNS = ("active_exposure", "te_contrib", "pct_contrib")
+ACTIVE_ASSET_COLUMNS = ("active_weight", "mcte", "te_contrib", "pct_contrib")
+SCENARIO_ROWS = ("book", "alpha", "specific_vol")
+STRESS_COLUMNS = ("realised", "factor_pnl", "alpha", "specific")
+
+
+def one_per_asset(values: np.ndarray, n_assets: int, argument: str) -> np.ndarray:
+    """The 1 x N row ``values`` as a vector, refused unless it has one value per asset column."""
+    w = values.ravel()
+    if w.size != n_assets:
+        noun = "position" if argument == "positions" else "weight"
+        raise ShapeMismatch(
+            f"has {w.size} value{'s' if w.size != 1 else ''} but returns has {n_assets} asset column"
+            f"{'s' if n_assets != 1 else ''}; give one {noun} per asset column", argument)
+    return w
+
+
+def held_assets(amounts, fitted, names) -> np.ndarray:
+    """Positions of the assets in the book, from ``amounts``: ``(values, argument)`` pairs.
+
+    A column with no values and no amount is left out; an asset that has an
+    amount but no numbers refuses the call (its own failure, or no returns).
+    """
+    held = []
+    for i in range(fitted.n_assets):
+        if fitted.fitted_asset(i):
+            held.append(i)
+            continue
+        for values, argument in amounts:
+            if np.isnan(values[i]) or values[i] == 0:
+                continue
+            if i in fitted.failures:
+                raise fitted.failures[i]
+            noun = "position" if argument == "positions" else "weight"
+            raise InvalidArgument(f"gives '{names[i]}' a {noun} of {values[i]:g}, but it has no returns; "
+                                  f"give it returns or a blank {noun}", argument)
+    return np.array(held, dtype=int)
+
+
+def _book(positions: np.ndarray, returns: Table, factors: Table):
+    """The fit, paired rows, positions and the held assets of a book."""
+    fitted, p = fit(returns, factors, argument="returns")
+    w = one_per_asset(positions, fitted.n_assets, "positions")
+    return fitted, p, w, held_assets([(w, "positions")], fitted, p.asset_names)
+
+
+def _traded(w: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """The held assets with a position other than zero; refused when there is none."""
+    traded = held[w[held] != 0]
+    if traded.size == 0:
+        raise InvalidArgument("must hold at least one position other than zero", "positions")
+    return traded
+
+
+def _vol(value: float, periods_per_year):
+    return value if periods_per_year is None else float(core.annualize(value, "vol", periods_per_year))
+
+
+def fm_bookhedge(positions: np.ndarray, returns: Table, factors: Table, target_share: float = 0.0,
+                 instruments: Table | None = None, periods_per_year=None):
+    fitted, p, w, held = _book(positions, returns, factors)
+    if instruments is None:
+        res = core.factor_hedge(w[held], fitted.betas[held], fitted.factor_cov, fitted.idio_var[held], target_share)
+        amounts = labelled("factor", FACTOR_HEDGE_COLUMNS, p.factor_names,
+                           np.column_stack([res.exposure, res.hedge, res.exposure + res.hedge]))
+    else:
+        if target_share != 0:
+            raise InvalidArgument("must be 0 with instruments: the hedge in instruments is the minimum-variance "
+                                  "one; target_share applies to the hedge in factors", "target_share")
+        traded = _traded(w, held)
+        q = pair(returns, instruments, "returns", "instruments")
+        res = core.instrument_hedge(q.asset[:, traded] @ w[traded], q.factors, q.factor_names)
+        amounts = labelled("instrument", ("hedge",), q.factor_names, res.hedge[:, None])
+    summary = (_vol(res.vol_before, periods_per_year), _vol(res.vol_after, periods_per_year), res.share_removed)
+    return stacked(amounts, label_values(zip(HEDGE_SUMMARY, summary)))
+
+
+def fm_activerisk(weights: np.ndarray, benchmark_weights: np.ndarray, returns: Table, factors: Table,
+                  periods_per_year=None):
+    fitted, p = fit(returns, factors, argument="returns")
+    w = one_per_asset(weights, fitted.n_assets, "weights")
+    wb = one_per_asset(benchmark_weights, fitted.n_assets, "benchmark_weights")
+    held = held_assets([(w, "weights"), (wb, "benchmark_weights")], fitted, p.asset_names)
+    res = core.active_risk(w[held], wb[held], fitted.betas[held], fitted.factor_cov, fitted.idio_var[held])
+    vol = 1.0 if periods_per_year is None else float(core.annualize(1.0, "vol", periods_per_year))
+    var = vol * vol
+    summary = label_values(zip(ACTIVE_SUMMARY, (res.total_vol * vol, res.total_var * var, res.systematic_var * var,
+                                                res.specific_var * var, res.systematic_pct)))
+    by_factor = labelled("factor", ACTIVE_FACTOR_COLUMNS, p.factor_names,
+                         np.column_stack([res.exposures, res.factor_vol_contrib * vol, res.factor_pct]))
+    per_asset = np.full((fitted.n_assets, len(ACTIVE_ASSET_COLUMNS)), np.nan)
+    per_asset[held] = np.column_stack([res.weights, res.mcr * vol, res.asset_vol_contrib * vol, res.asset_pct])
+    return stacked(summary, by_factor, labelled("asset", ACTIVE_ASSET_COLUMNS, p.asset_names, per_asset))
+
+
+def fm_scenario(positions: np.ndarray, returns: Table, factors: Table, shocks):
+    fitted, p, w, held = _book(positions, returns, factors)
+    names, matrix = parse_shocks(shocks, p.factor_names)
+    res = core.scenario_pnl(w[held], fitted.alpha[held], fitted.betas[held], fitted.idio_var[held], matrix)
+    per_asset = np.full((fitted.n_assets, len(names)), np.nan)
+    per_asset[held] = res.asset_pnl
+    values = np.vstack([per_asset, res.book_pnl, np.full(len(names), res.alpha_pnl),
+                        np.full(len(names), res.specific_vol)])
+    return labelled("asset", names, p.asset_names + SCENARIO_ROWS, values)
+
+
+def parse_shocks(raw, factor_names) -> tuple[tuple[str, ...], np.ndarray]:
+    """Scenario names and the (K, S) shocks from a range with a factor name in each row's first cell.
+
+    Layout: one row per shocked factor (its name, as in the factors'
+    header, in the first column, any order), one column per scenario, an
+    optional header row of scenario names (without one they are
+    ``scenario1..S``). A factor left out, or a blank cell, is not shocked (0).
+    """
+    rows = as_rows(raw, "shocks")
+    if len(rows[0]) < 2:
+        raise ShapeMismatch("needs a column of factor names and at least one column of shocks", "shocks")
+    keys = {name.strip().lower(): k for k, name in enumerate(factor_names)}
+    first = rows[0]
+    header = (str(first[0]).strip().lower() not in keys and any(isinstance(c, str) and c.strip() for c in first[1:])
+              and all(c is None or isinstance(c, str) for c in first[1:]))
+    body = rows[1:] if header else rows
+    if not body:
+        raise ShapeMismatch("has a header but no rows of shocks below it", "shocks")
+    count = len(first) - 1
+    names = (tuple(str(c).strip() if c and str(c).strip() else f"scenario{j + 1}" for j, c in enumerate(first[1:]))
+             if header else tuple(f"scenario{j + 1}" for j in range(count)))
+    values = parse_numbers(tuple(tuple(r[1:]) for r in body), "shocks")
+    shocks = np.zeros((len(factor_names), count))
+    seen = set()
+    for row, values_row in zip(body, values):
+        label = row[0].strip().lower() if isinstance(row[0], str) else None
+        if label not in keys:
+            what = "a blank cell" if row[0] is None or row[0] == "" else f"'{row[0]}'"
+            raise InvalidArgument(f"has {what} where a factor name is due; each row starts with one of "
+                                  f"{', '.join(factor_names)}", "shocks")
+        if label in seen:
+            raise InvalidArgument(f"has '{row[0].strip()}' twice; give each factor one row", "shocks")
+        seen.add(label)
+        shocks[keys[label]] = np.nan_to_num(values_row, nan=0.0)
+    return names, shocks
+
+
+def fm_stress(positions: np.ndarray, returns: Table, factors: Table, n_worst: float = 5.0):
+    fitted, p, w, held = _book(positions, returns, factors)
+    traded = _traded(w, held)
+    res = core.stress_replay(w[traded], p.asset[:, traded], p.factors, fitted.alpha[traded], fitted.betas[traded],
+                             n_worst)
+    dates = returns.dates if returns.dates is not None else factors.dates
+    rows = p.rows[res.rows]
+    labels = dates_to_serials(dates[rows]) if dates is not None else rows + 1.0
+    values = np.column_stack([res.realised, res.factor_pnl, np.full(rows.size, res.alpha_pnl), res.specific,
+                              res.factor_contrib])
+    return labelled("date" if dates is not None else "row", STRESS_COLUMNS + p.factor_names, list(labels), values)
