@@ -259,6 +259,17 @@ def calls(d: Data) -> dict:
         # The desk's model, read by id
         "model_betas": ("FM_MODEL", [d.model_dir, [["JPM"], ["MSFT"], ["NOPE"]]]),
         "model_covmat": ("FM_MODEL_COVMAT", [rng(d.model_dir), [["MSFT", "WMT"]], 252.0]),
+        # A book of positions and better betas
+        "bookhedge": ("FM_BOOKHEDGE", [[[1e6, -5e5, 2e5]], ref("stocks"), ref("spx")]),
+        "bookhedge_target_252": ("FM_BOOKHEDGE", [[[1e6, -5e5, 2e5]], ref("stocks"), ref("spx"), 0.2, rng(None), 252.0]),
+        "activerisk": ("FM_ACTIVERISK", [[[0.5, 0.3, 0.2]], [[1 / 3] * 3], ref("stocks"), ref("spx"), 252.0]),
+        "scenario": ("FM_SCENARIO", [[[1e6] * 12], ref("inds"), ref("ff3"),
+                                     [[None, "crash"], ["MktRF", -0.1], ["HML", 0.02]]]),
+        "stress": ("FM_STRESS", [[[1e6, -5e5, 2e5]], ref("stocks"), ref("spx"), 3.0]),
+        "dimson": ("FM_DIMSONBETA", [ref("inds_h"), ref("ff3_h")]),
+        "swbeta": ("FM_SWBETA", [ref("stocks"), ref("spx")]),
+        "vasicek": ("FM_VASICEKBETA", [rng(ref("inds_h")), rng(ref("ff3_h"))]),
+        "regress_origin": ("FM_REGRESS", [ref("nodur"), ref("ff3"), "nonrobust", rng(None), False]),
         # Currency-formatted cells: COM hands them over as decimal.Decimal.
         "size_currency": ("FM_SIZE", [rng({"$decimal": "10000"}), v1]),
         "hedge_currency": ("FM_HEDGE", [rng({"$decimal": "1000000"}), ref("nodur"), ref("ff3")]),
@@ -306,6 +317,13 @@ ERRORS = [
     ("FM_RISKCONTRIB", [[[0.5, 0.5]], ref("stocks"), ref("spx")], "weights"),
     ("FM_MODEL", ["/no/such/model", [["MSFT"]]], "model_dir"),
     ("FM_MODEL_COVMAT", ["/no/such/model", [["MSFT"]]], "model_dir"),
+    ("FM_BOOKHEDGE", [[[1.0, 2.0]], ref("stocks"), ref("spx")], "positions"),
+    ("FM_ACTIVERISK", [[[0.5, 0.3, 0.2]], [[0.5, 0.3, 0.2]], ref("stocks"), ref("spx")], "benchmark_weights"),
+    ("FM_SCENARIO", [[[1.0, 2.0, 3.0]], ref("stocks"), ref("spx"), [["Value", -0.1]]], "shocks"),
+    ("FM_STRESS", [[[1.0, 2.0, 3.0]], ref("stocks"), ref("spx"), 0.5], "n_worst"),
+    ("FM_DIMSONBETA", [ref("nodur"), ref("ff3"), 0.5], "lags"),
+    ("FM_SWBETA", [ref("nodur"), ref("ff3")], "factors"),
+    ("FM_VASICEKBETA", [ref("nodur"), ref("ff3")], "asset"),
 ]
 
 

@@ -40,10 +40,11 @@ def FM_ALPHA(asset, factors, periods_per_year=None):
 @xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
 @xw.arg('cov_type', 'raw', doc='Standard errors: nonrobust (default), HC0, HC1, HC2, HC3 or HAC (Newey-West).')
 @xw.arg('hac_lags', 'raw', doc='Lags for HAC; empty: floor(4 (T/100)^(2/9)).')
+@xw.arg('add_constant', 'raw', doc='TRUE (default): regression with an intercept; FALSE: through the origin (no alpha row; R2 uncentred, as statsmodels).')
 @xw.ret('raw')
-def FM_REGRESS(asset, factors, cov_type='nonrobust', hac_lags=None):
+def FM_REGRESS(asset, factors, cov_type='nonrobust', hac_lags=None, add_constant=True):
     'Full OLS statistics of one asset on the factors, as statsmodels gives them: coefficients, standard errors, t, p, 95% interval, R2, F, n, variances, Durbin-Watson.'
-    return _run('FM_REGRESS', asset, factors, cov_type, hac_lags)
+    return _run('FM_REGRESS', asset, factors, cov_type, hac_lags, add_constant)
 
 
 @xw.func(category='Factor Model')
@@ -288,3 +289,78 @@ def FM_MODEL(model_dir, ids, field='betas'):
 def FM_MODEL_COVMAT(model_dir, ids, periods_per_year=None):
     "Covariance B Sigma_f B' + D of the securities asked, from a model built by xl-factor model build (never the whole N x N). Reads local files (Excel, LibreOffice; not xlwings Lite)."
     return _run('FM_MODEL_COVMAT', model_dir, ids, periods_per_year)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('positions', 'raw', doc='Amounts held, 1 x N: one per asset column of returns, in currency (negative for short).')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('target_share', 'raw', doc="Factor share of the book's variance to allow, 0 (factor-neutral, default) to below 1.")
+@xw.arg('instruments', 'raw', doc="Optional returns of tradable hedges (ETFs, futures), one column each, matched to returns by date: the hedge is in them, from the book's realised P&L.")
+@xw.arg('periods_per_year', 'raw', doc='Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.')
+@xw.ret('raw')
+def FM_BOOKHEDGE(positions, returns, factors, target_share=0.0, instruments=None, periods_per_year=None):
+    "Hedge of a book: amount of each factor for zero exposure (-B'w) or the smallest that brings the factor share down to target_share; with instruments, the min-variance hedge -Cov(i,i)^-1 Cov(i,book). Then vol before, after, share removed."
+    return _run('FM_BOOKHEDGE', positions, returns, factors, target_share, instruments, periods_per_year)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('weights', 'raw', doc='Portfolio weights, 1 x N: one per asset column of returns.')
+@xw.arg('benchmark_weights', 'raw', doc='Benchmark weights, 1 x N, in the same units as weights.')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('periods_per_year', 'raw', doc='Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.')
+@xw.ret('raw')
+def FM_ACTIVERISK(weights, benchmark_weights, returns, factors, periods_per_year=None):
+    "Tracking error of weights against benchmark_weights under B Sigma_f B' + D: factor and specific parts, each factor's contribution, per asset the marginal (MCTE) and percent contribution; annualised when asked."
+    return _run('FM_ACTIVERISK', weights, benchmark_weights, returns, factors, periods_per_year)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('positions', 'raw', doc='Amounts held, 1 x N: one per asset column of returns, in currency (negative for short).')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('shocks', 'raw', doc='Factor shocks in decimals: a row per factor (its name first, any order), a column per scenario, optional header of scenario names; a blank or missing factor is 0.')
+@xw.ret('raw')
+def FM_SCENARIO(positions, returns, factors, shocks):
+    "P&L of each position and of the book for factor shocks: w_i beta_i' s per scenario, the book w' B s, and beside them the one-period alpha w' alpha and specific volatility sqrt(w' D w)."
+    return _run('FM_SCENARIO', positions, returns, factors, shocks)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('positions', 'raw', doc='Amounts held, 1 x N: one per asset column of returns, in currency (negative for short).')
+@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('n_worst', 'raw', doc='Number of worst periods to show (default 5).')
+@xw.ret('raw')
+def FM_STRESS(positions, returns, factors, n_worst=5.0):
+    "The book's n_worst periods of realised P&L w' r_t, worst first and labelled by date, replayed through the model: factor P&L x' f_t, alpha w' alpha, specific rest, and each factor's part."
+    return _run('FM_STRESS', positions, returns, factors, n_worst)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.arg('lags', 'raw', doc='Leads and lags L, a whole number from 1 (default 1).')
+@xw.ret('raw')
+def FM_DIMSONBETA(asset, factors, lags=1.0):
+    'Dimson (1979) betas for thin trading: the sum of the betas on f(t-L) .. f(t+L) from one OLS with a constant on the lagged, current and leading factors. N x K.'
+    return _run('FM_DIMSONBETA', asset, factors, lags)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='One factor column (the market); rows matched to asset by date when both have dates.')
+@xw.ret('raw')
+def FM_SWBETA(asset, factors):
+    "Scholes-Williams (1977) beta on one factor (the market): (b(t-1) + b(t) + b(t+1)) / (1 + 2 rho), each b a simple OLS slope on the same rows, rho the market's first-order autocorrelation."
+    return _run('FM_SWBETA', asset, factors)
+
+
+@xw.func(category='Factor Model')
+@xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
+@xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
+@xw.ret('raw')
+def FM_VASICEKBETA(asset, factors):
+    "Vasicek (1973) betas: each OLS beta shrunk towards the cross-sectional mean m, m + v / (v + se^2) (b - m), v the betas' cross-sectional variance, se its standard error. N x K."
+    return _run('FM_VASICEKBETA', asset, factors)

@@ -53,7 +53,7 @@ FILES = ("main.py", "requirements.txt", "README.txt")
 WHEEL = f"xl_factor-{__version__}-py3-none-any.whl"
 PLACEHOLDER = f"https://YOUR-HOST/PATH/{WHEEL}"
 #: Ranges are read two-dimensionally; single values (numbers, text, TRUE/FALSE) as they come.
-RANGE_KINDS = ("table", "numbers", "number_or_table", "ids")
+RANGE_KINDS = ("table", "numbers", "number_or_table", "ids", "block")
 SCALAR_KINDS = ("number", "text", "bool")
 #: What the FM_* functions import when a cell runs: scipy for p-values, statsmodels for FM_REGRESS.
 #: Not openpyxl (templates, refresh) nor xlwings (Lite brings its own).
@@ -65,7 +65,8 @@ GENERATED from xl_factor.sheet.catalogue by xl_factor.install.lite (xl_factor {v
 The xl_factor package must be in requirements.txt (a wheel URL): see README.txt next to this file.
 Blank and error cells arrive as None (missing); dates arrive as serial numbers; a blank result is None.
 A 0 in an optional single-cell argument may be a blank cell: TRUE/FALSE arguments take only TRUE or FALSE;
-periods_per_year, horizon_periods, n_factors and text options read 0 as empty; hac_lags and weight refuse 0.
+periods_per_year, horizon_periods, n_factors, n_worst, lags and text options read 0 as empty;
+hac_lags and weight refuse 0.
 """
 
 import xlwings
@@ -143,7 +144,8 @@ LIMITS = [
     "wheel's URL and CORS, and whether template formulas bind (re-enter them: Find & Replace = with =)",
     "blank and error cells: xlwings 0.37.8's Lite conversion reads both as None (missing); Lite's docs say a "
     "blank cell arrives as 0: in an optional argument TRUE/FALSE take only TRUE or FALSE, periods_per_year, "
-    "horizon_periods, n_factors and text options read 0 as empty, hac_lags and weight refuse 0; where a blank "
+    "horizon_periods, n_factors, n_worst, lags and text options read 0 as empty, hac_lags and weight refuse 0; "
+    "where a blank "
     "data cell matters, mark it #N/A",
     "dates arrive as serial numbers, not dates: a date column is recognised by its header (Date, Month, ...) or by "
     "whole serials rising 1-366 days a step (README, How a data range is read)",

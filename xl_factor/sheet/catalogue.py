@@ -13,6 +13,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import betas as bt
+from . import book as bk
 from . import functions as fn
 from . import model as md
 from . import multifactor as mf
@@ -21,7 +23,8 @@ from .cache import TABLES
 from .errors import error_line
 from .failures import computing, finish
 from .runtime import blas_threads_limited
-from .values import Table, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table, parse_text
+from .values import (Table, as_rows, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table,
+                     parse_text)
 
 CATEGORY = "Factor Model"
 REQUIRED = object()
@@ -35,6 +38,7 @@ _READERS: dict[str, Callable] = {
     "bool": lambda v, a, d: parse_bool(v, a, d),
     "number_or_table": lambda v, a, d: _number_or_table(v, a),
     "ids": lambda v, a, d: md.parse_ids(v, a),
+    "block": lambda v, a, d: as_rows(v, a),  # cells as given: the function reads its own labels
 }
 
 
@@ -109,6 +113,7 @@ _TEST_ASSETS = Arg("returns", "table", "Test asset (excess) returns: one column 
 _FACTOR_CHOICE = Arg("factor", "text", "Optional: one factor's label (as in the factors header; f1..fK without one): its betas only, T x N; empty: every factor.", "")
 _MODEL_DIR = Arg("model_dir", "text", "Folder of the model (the --out of xl-factor model build) on this computer.")
 _IDS = Arg("ids", "ids", "Security ids as in the model: a column or row of cells, text or whole numbers; a blank cell gives a blank slot.")
+_POSITIONS = Arg("positions", "numbers", "Amounts held, 1 x N: one per asset column of returns, in currency (negative for short).")
 _HORIZON = Arg("horizon_periods", "number", "Horizon in periods of the data (daily data: 1 day, 21 a month, 252 a year).", 1.0)
 
 CATALOGUE: tuple[Function, ...] = (
@@ -120,7 +125,9 @@ CATALOGUE: tuple[Function, ...] = (
     Function("FM_REGRESS", "Full OLS statistics of one asset on the factors, as statsmodels gives them: coefficients, standard errors, t, p, 95% interval, R2, F, n, variances, Durbin-Watson.",
              (_ASSET, _FACTORS,
               Arg("cov_type", "text", "Standard errors: nonrobust (default), HC0, HC1, HC2, HC3 or HAC (Newey-West).", "nonrobust"),
-              Arg("hac_lags", "number", "Lags for HAC; empty: floor(4 (T/100)^(2/9)).", None)),
+              Arg("hac_lags", "number", "Lags for HAC; empty: floor(4 (T/100)^(2/9)).", None),
+              Arg("add_constant", "bool", "TRUE (default): regression with an intercept; FALSE: through the origin "
+                  "(no alpha row; R2 uncentred, as statsmodels).", True)),
              fn.fm_regress, "labelled coefficient table, a blank row, then fit statistics"),
     Function("FM_RESID", "Regression residuals r - alpha - beta' f: one row per input row, blank where a row was dropped.",
              (_ASSET, _FACTORS), fn.fm_resid, "T x N residuals"),
@@ -211,6 +218,35 @@ CATALOGUE: tuple[Function, ...] = (
              md.fm_model, "ids x K betas, or ids x 1"),
     Function("FM_MODEL_COVMAT", "Covariance B Sigma_f B' + D of the securities asked, from a model built by xl-factor model build (never the whole N x N). Reads local files (Excel, LibreOffice; not xlwings Lite).",
              (_MODEL_DIR, _IDS, _PPY), md.fm_model_covmat, "ids x ids covariance"),
+    # A book of positions (xl_factor.sheet.book) and better betas (xl_factor.sheet.betas).
+    Function("FM_BOOKHEDGE", "Hedge of a book: amount of each factor for zero exposure (-B'w) or the smallest that brings the factor share down to target_share; with instruments, the min-variance hedge -Cov(i,i)^-1 Cov(i,book). Then vol before, after, share removed.",
+             (_POSITIONS, _RETURNS, _FACTORS,
+              Arg("target_share", "number", "Factor share of the book's variance to allow, 0 (factor-neutral, default) to below 1.", 0.0),
+              Arg("instruments", "table", "Optional returns of tradable hedges (ETFs, futures), one column each, matched to returns by date: the hedge is in them, from the book's realised P&L.", None),
+              _PPY),
+             bk.fm_bookhedge, "labelled: factor exposure hedge exposure_after (or instrument hedge); a blank row; vol_before vol_after share_removed"),
+    Function("FM_ACTIVERISK", "Tracking error of weights against benchmark_weights under B Sigma_f B' + D: factor and specific parts, each factor's contribution, per asset the marginal (MCTE) and percent contribution; annualised when asked.",
+             (Arg("weights", "numbers", "Portfolio weights, 1 x N: one per asset column of returns."),
+              Arg("benchmark_weights", "numbers", "Benchmark weights, 1 x N, in the same units as weights."),
+              _RETURNS, _FACTORS, _PPY),
+             bk.fm_activerisk, "labelled: tracking_error tracking_var factor_var specific_var factor_share; factor active_exposure te_contrib pct_contrib; asset active_weight mcte te_contrib pct_contrib"),
+    Function("FM_SCENARIO", "P&L of each position and of the book for factor shocks: w_i beta_i' s per scenario, the book w' B s, and beside them the one-period alpha w' alpha and specific volatility sqrt(w' D w).",
+             (_POSITIONS, _RETURNS, _FACTORS,
+              Arg("shocks", "block", "Factor shocks in decimals: a row per factor (its name first, any order), a column per scenario, optional header of scenario names; a blank or missing factor is 0.")),
+             bk.fm_scenario, "labelled: asset per scenario, then book alpha specific_vol"),
+    Function("FM_STRESS", "The book's n_worst periods of realised P&L w' r_t, worst first and labelled by date, replayed through the model: factor P&L x' f_t, alpha w' alpha, specific rest, and each factor's part.",
+             (_POSITIONS, _RETURNS, _FACTORS,
+              Arg("n_worst", "number", "Number of worst periods to show (default 5).", 5.0)),
+             bk.fm_stress, "labelled: date realised factor_pnl alpha specific and one column per factor, worst first"),
+    Function("FM_DIMSONBETA", "Dimson (1979) betas for thin trading: the sum of the betas on f(t-L) .. f(t+L) from one OLS with a constant on the lagged, current and leading factors. N x K.",
+             (_ASSET, _FACTORS,
+              Arg("lags", "number", "Leads and lags L, a whole number from 1 (default 1).", 1.0)),
+             bt.fm_dimsonbeta, "N x K betas"),
+    Function("FM_SWBETA", "Scholes-Williams (1977) beta on one factor (the market): (b(t-1) + b(t) + b(t+1)) / (1 + 2 rho), each b a simple OLS slope on the same rows, rho the market's first-order autocorrelation.",
+             (_ASSET, Arg("factors", "table", "One factor column (the market); rows matched to asset by date when both have dates.")),
+             bt.fm_swbeta, "N x 1 betas"),
+    Function("FM_VASICEKBETA", "Vasicek (1973) betas: each OLS beta shrunk towards the cross-sectional mean m, m + v / (v + se^2) (b - m), v the betas' cross-sectional variance, se its standard error. N x K.",
+             (_ASSET, _FACTORS), bt.fm_vasicekbeta, "N x K betas"),
 )
 
 BY_NAME = {f.name: f for f in CATALOGUE}

@@ -86,6 +86,8 @@ LITE_ZERO = {
     "method": "blank",
     "output": "blank",
     "field": "blank",
+    "n_worst": "blank",
+    "lags": "blank",
     "target_share": "default",
     "factor": "blank",
     "min_nobs": "blank",

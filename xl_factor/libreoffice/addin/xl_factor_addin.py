@@ -127,8 +127,8 @@ class FactorModel(unohelper.Base, XServiceName, XServiceInfo, XLocalizable, XFac
     def fmalpha(self, asset, factors, periods_per_year):
         return self._call('FM_ALPHA', asset, factors, periods_per_year)
 
-    def fmregress(self, asset, factors, cov_type, hac_lags):
-        return self._call('FM_REGRESS', asset, factors, cov_type, hac_lags)
+    def fmregress(self, asset, factors, cov_type, hac_lags, add_constant):
+        return self._call('FM_REGRESS', asset, factors, cov_type, hac_lags, add_constant)
 
     def fmresid(self, asset, factors):
         return self._call('FM_RESID', asset, factors)
@@ -204,6 +204,27 @@ class FactorModel(unohelper.Base, XServiceName, XServiceInfo, XLocalizable, XFac
 
     def fmmodelcovmat(self, model_dir, ids, periods_per_year):
         return self._call('FM_MODEL_COVMAT', model_dir, ids, periods_per_year)
+
+    def fmbookhedge(self, positions, returns, factors, target_share, instruments, periods_per_year):
+        return self._call('FM_BOOKHEDGE', positions, returns, factors, target_share, instruments, periods_per_year)
+
+    def fmactiverisk(self, weights, benchmark_weights, returns, factors, periods_per_year):
+        return self._call('FM_ACTIVERISK', weights, benchmark_weights, returns, factors, periods_per_year)
+
+    def fmscenario(self, positions, returns, factors, shocks):
+        return self._call('FM_SCENARIO', positions, returns, factors, shocks)
+
+    def fmstress(self, positions, returns, factors, n_worst):
+        return self._call('FM_STRESS', positions, returns, factors, n_worst)
+
+    def fmdimsonbeta(self, asset, factors, lags):
+        return self._call('FM_DIMSONBETA', asset, factors, lags)
+
+    def fmswbeta(self, asset, factors):
+        return self._call('FM_SWBETA', asset, factors)
+
+    def fmvasicekbeta(self, asset, factors):
+        return self._call('FM_VASICEKBETA', asset, factors)
 
 
 g_ImplementationHelper = unohelper.ImplementationHelper()
