@@ -13,13 +13,13 @@ import contextlib
 import contextvars
 
 import numpy as np
+import pandas as pd
 
 from ..core.errors import NonFiniteValues
 from .errors import error_line
 
 #: The FM_* function being computed in this thread (set by :func:`computing`), named in each failure's line.
 _FUNCTION = contextvars.ContextVar("function", default="FM")
-_IS_FLOAT = np.frompyfunc(lambda cell: isinstance(cell, float), 1, 1)
 
 
 @contextlib.contextmanager
@@ -66,8 +66,10 @@ def finish(function: str, result):
     if array.dtype.kind == "f":
         overflow = bool(np.isinf(array).any())
     elif array.dtype == object and array.size:
-        numbers = array.ravel()[_IS_FLOAT(array.ravel()).astype(bool)].astype(float)
-        overflow = bool(np.isinf(numbers).any())
+        # One C pass (text reads as NaN, or as inf for a label such as "inf"); then only the suspects in Python.
+        cells = array.ravel()
+        suspects = np.flatnonzero(np.isinf(pd.to_numeric(pd.Series(cells), errors="coerce").to_numpy(float)))
+        overflow = any(isinstance(cells[i], float) for i in suspects)
     else:
         overflow = False
     return error_line(function, _overflow()) if overflow else result
