@@ -298,7 +298,16 @@ VALID_ARGS = {
     "FM_RISKCONTRIB": lambda d: [((0.3, 0.3, 0.4),), excel_range(d["y3"]), excel_range(d["f"])],
     "FM_RISKSHARE": lambda d: [excel_range(d["y"]), excel_range(d["f"]), ((-1.0,),)],
     "FM_COVMAT": lambda d: [excel_range(d["y3"]), excel_range(d["f"]), "factor", 12],
+    "FM_BOOKHEDGE": lambda d: [((1e6, -5e5, 2e5),), excel_range(d["y3"]), excel_range(d["f3"]), 0.2, None, 12],
+    "FM_ACTIVERISK": lambda d: [((0.5, 0.3, 0.2),), ((1 / 3, 1 / 3, 1 / 3),), excel_range(d["y3"]),
+                                excel_range(d["f3"]), 12],
+    "FM_SCENARIO": lambda d: [((1e6, -5e5, 2e5),), excel_range(d["y3"]), excel_range(d["f"]),
+                              (("", "crash"), ("MktRF", -0.1))],
+    "FM_STRESS": lambda d: [((1e6, -5e5, 2e5),), excel_range(d["y3"]), excel_range(d["f"]), 3],
+    "FM_DIMSONBETA": lambda d: [excel_range(d["y"]), excel_range(d["f"]), 2],
 }
+#: Functions whose valid call needs more than ranges and numbers, with where their scalar arguments are tested.
+ELSEWHERE = {"FM_MODEL_COVMAT": "needs a model directory built by xl-factor model build: tests/test_universe.py"}
 _NUMERIC_KINDS = ("number", "numbers")
 
 
@@ -319,7 +328,8 @@ def _valid_args(name: str, d) -> list:
 
 def test_every_numeric_argument_is_covered():
     """A new function that takes a number must give its valid arguments above, so its cases run."""
-    missing = [f.name for f in CATALOGUE if any(a.kind in _NUMERIC_KINDS for a in f.args) and f.name not in VALID_ARGS]
+    missing = [f.name for f in CATALOGUE if any(a.kind in _NUMERIC_KINDS for a in f.args)
+               and f.name not in VALID_ARGS and f.name not in ELSEWHERE]
     assert not missing, f"add these to VALID_ARGS: {missing}"
 
 
