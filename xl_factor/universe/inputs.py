@@ -161,11 +161,12 @@ def periods_per_year(dates: np.ndarray) -> float | None:
 def _check_units(values: np.ndarray, names, ppy, describe, what: str) -> None:
     """Refuse a column in percent: the per-series rules of :mod:`xl_factor.sheet.units`."""
     step = max(1, values.shape[0] // 512)
-    sample = np.abs(values[::step])
-    filled = ~np.isnan(sample).all(axis=0)
-    size = np.full(values.shape[1], np.nan)
-    if filled.any():
-        size[filled] = np.nanmedian(sample[:, filled], axis=0)
+    sample = np.sort(np.abs(values[::step]), axis=0)  # NaN sorts last
+    count = (~np.isnan(sample)).sum(axis=0)
+    cols = np.arange(values.shape[1])
+    with np.errstate(invalid="ignore"):
+        size = np.where(count > 0, 0.5 * (sample[np.maximum(count - 1, 0) // 2, cols]
+                                          + sample[np.maximum(count, 1) // 2 - (count == 0), cols]), np.nan)
     with np.errstate(invalid="ignore"):
         lowest = np.where(np.isnan(values), np.inf, values).min(axis=0)
     annual = size * np.sqrt(ppy) if ppy else np.zeros_like(size)
@@ -231,29 +232,34 @@ def _long(frame, date_col, id_col, ret_col, path, known, lo, hi):
         keep &= dates <= hi
     source_row = np.flatnonzero(keep)
     dates, icode, values = dates[keep], icode[keep], values[keep]
-    udates, dcode = np.unique(dates, return_inverse=True)
-    key = dcode.astype(np.int64) * max(len(uids), 1) + icode
-    order = np.argsort(key, kind="stable")
-    same = np.flatnonzero(key[order][1:] == key[order][:-1])
-    if same.size:
-        later = order[same + 1]
-        j = int(np.argmin(later))
-        first, second = int(source_row[order[same[j]]]), int(source_row[later[j]])
-        raise InputError(f"{_where(path, second)}: duplicate (date, id) row ({pd.Timestamp(dates[later[j]]).date()}, "
-                         f"'{uids[icode[later[j]]]}'), also at {_where(path, first).split(' ', 1)[1]}; "
-                         "keep one row per date and security")
+    dcode, udates = pd.factorize(dates)  # hashing, not sorting: a long table has few distinct dates
+    udates = np.asarray(udates, dtype="datetime64[ns]")
+    by_date = np.argsort(udates, kind="stable")
+    rank = np.empty_like(by_date)
+    rank[by_date] = np.arange(by_date.size)
+    dcode, udates = rank[dcode], udates[by_date]
     table = np.full((udates.size, uids.size), np.nan)
     table[dcode, icode] = values
+    # each cell's row in the file; a (date, id) written twice keeps the later row, so the earlier one is lost
+    rows = np.full(table.shape, -1, dtype=np.int64 if dates.size >= 2**31 else np.int32)
+    rows[dcode, icode] = np.arange(dates.size)
+    lost = rows[dcode, icode] != np.arange(dates.size)
+    if lost.any():
+        earlier = int(np.argmax(lost))
+        later = int(rows[dcode[earlier], icode[earlier]])
+        first, second = int(source_row[earlier]), int(source_row[later])
+        raise InputError(f"{_where(path, second)}: duplicate (date, id) row ({pd.Timestamp(dates[later]).date()}, "
+                         f"'{uids[icode[later]]}'), also at {_where(path, first).split(' ', 1)[1]}; "
+                         "keep one row per date and security")
     # a security whose rows in range are all empty has no returns: it is not in the model
     filled = ~np.isnan(table).all(axis=0)
-    column = np.flatnonzero(filled)
     if not filled.all():
-        table, uids = table[:, filled], uids[filled]
+        table, rows, uids = table[:, filled], rows[:, filled], uids[filled]
 
     def locate(t: int, j: int | None = None) -> int:
         """The file row of date ``t`` (and security column ``j``): only looked up for a message."""
-        hit = dcode == t if j is None else (dcode == t) & (icode == column[j])
-        return int(source_row[np.argmax(hit)])
+        r = rows[t] if j is None else rows[t, j:j + 1]
+        return int(source_row[r[r >= 0][0]])
 
     return udates, [str(u) for u in uids], table, locate
 
