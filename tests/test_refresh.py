@@ -316,3 +316,16 @@ def test_no_temporary_folder_is_left_behind(tmp_path, monkeypatch):
     refresh(TEMPLATE, data, tmp_path / "r.xlsx", recalculate=_fake_recalculation)
     assert list(scratch.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv", "r.xlsx", "tmp"]
+
+
+def test_print_areas_and_charts_follow_the_length_of_the_data(tmp_path):
+    import zipfile
+
+    data = _write(tmp_path, "good.csv", GOOD)  # 4 periods instead of the template's 819
+    out = tmp_path / "r.xlsx"
+    refresh(TEMPLATE, data, out, recalculate=_fake_recalculation)
+    workbook = load_workbook(out)
+    assert workbook["Data"].print_area.endswith("$Q$5") and workbook["Hedging"].print_area.endswith("$S$7")
+    with zipfile.ZipFile(out) as archive:
+        growth = archive.read("xl/charts/chart3.xml").decode()
+    assert "'Hedging'!$O$4:$O$7" in growth and "$822" not in growth

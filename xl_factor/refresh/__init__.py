@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import inspect
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -314,6 +315,7 @@ def fill_data_sheet(template: Path, frame: pd.DataFrame, target: Path, workbook=
                            f"the latest {capacity} rows")
     date_col = 1
     date_format = ws.cell(row=2, column=date_col).number_format
+    prefilled = _filled_rows(ws)
     for row in ws.iter_rows(min_row=2, max_row=ws.max_row):
         for cell in row:
             cell.value = None
@@ -327,6 +329,7 @@ def fill_data_sheet(template: Path, frame: pd.DataFrame, target: Path, workbook=
             if isinstance(value, str):
                 cell.data_type = "s"  # text, never a formula, whatever it starts with
                 cell.quotePrefix = True
+    _follow_length(workbook, prefilled, len(frame))
     present = {str(c).strip() for c in frame.columns
                if any(isinstance(v, float) for v in frame[c].tolist())}
     blank = [name for name, j in headers.items() if j != date_col and name not in present]
@@ -334,6 +337,44 @@ def fill_data_sheet(template: Path, frame: pd.DataFrame, target: Path, workbook=
         notes.extend(_adapt_inputs(workbook, present))
     workbook.save(target)
     return [str(c) for c in frame.columns], blank
+
+
+def _filled_rows(ws) -> int:
+    """Periods the Data sheet holds: its last row with a date, header excluded."""
+    last = 1
+    for (cell,) in ws.iter_rows(min_row=2, min_col=1, max_col=1):
+        if cell.value is not None:
+            last = cell.row
+    return last - 1
+
+
+#: Rows above the first period: Data and Excess (a header row), the series blocks of Regression and Hedging.
+_ROWS_ABOVE = (1, 3)
+
+
+def _follow_length(workbook, old: int, new: int) -> None:
+    """Print areas and chart ranges that end at the template's last period end at the data's last period."""
+    if old <= 0 or old == new:
+        return
+    ends = {f"${above + old}": f"${above + new}" for above in _ROWS_ABOVE}
+    pattern = re.compile("|".join(re.escape(end) + r"\b" for end in ends))
+
+    def moved(text):
+        return pattern.sub(lambda m: ends[m.group(0)], text) if isinstance(text, str) else text
+
+    for ws in workbook.worksheets:
+        if ws.print_area:
+            areas = [moved(area) for area in (ws.print_area if isinstance(ws.print_area, list) else
+                                              str(ws.print_area).split(","))]
+            ws.print_area = [area.split("!")[-1] for area in areas]
+        for chart in getattr(ws, "_charts", []):
+            for series in chart.series:
+                for part in ("val", "cat", "xVal", "yVal", "tx"):
+                    source = getattr(series, part, None)
+                    for kind in ("numRef", "strRef"):
+                        ref = getattr(source, kind, None) if source is not None else None
+                        if ref is not None and ref.f:
+                            ref.f = moved(ref.f)
 
 
 def _cells_of(workbook, defined: str):
