@@ -186,6 +186,9 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
 def build(wb, ws, prefilled: int) -> None:
     S.title(ws, "Factor hedging and sizing: template workbook of xl_factor",
             "Read this first. Inputs are the yellow cells; paste data on the Data sheet.")
+    ws["A3"] = ("Without the FM_* add-in every FM_* cell shows #NAME? and the checks show nothing useful: see "
+                "'Getting the add-in' below (Excel: xlwings; LibreOffice: python -m xl_factor.libreoffice.install).")
+    ws["A3"].font = S.WARNING_FONT
     row = 4
     for kind, text in paragraphs(prefilled):
         if kind == "section":

@@ -28,6 +28,7 @@ INPUT_FONT = Font(name=FONT_NAME, bold=True, color="0000CC")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 CHECK_FONT = Font(name=FONT_NAME, bold=True, color="006100")
+WARNING_FONT = Font(name=FONT_NAME, bold=True, color="C00000")
 INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 WRAP = Alignment(wrap_text=True, vertical="top")
 #: Distinct colours of the series of a chart (blue, dark red, grey), so no two series share the theme colour.
