@@ -226,6 +226,29 @@ def test_rolling_exposures_are_the_core_fit_over_each_window(universe, cluster, 
     assert checked > 50
 
 
+def test_model_build_is_in_the_cli_help_with_every_argument_described():
+    from xl_factor.cli import _parser
+
+    (commands,) = [a for a in _parser()._actions if a.dest == "command"]
+    model = commands.choices["model"]
+    (sub,) = [a for a in model._actions if a.dest == "model_command"]
+    build = sub.choices["build"]
+    assert model.description and build.description and sub.help
+    for action in build._actions:
+        assert action.help, action.dest
+    assert {"--returns", "--factors", "--out", "--scheduler", "--workers", "--start", "--end", "--min-obs",
+            "--window", "--step"} <= {o for a in build._actions for o in a.option_strings}
+
+
+def test_options_that_cannot_work_are_refused_first(universe, tmp_path, capsys):
+    for extra, words in ((["--window", 252], "--window and --step go together"),
+                         (["--window", 30, "--step", 5], "shorter than --min-obs"),
+                         (["--scheduler", "tcp://127.0.0.1:1", "--workers", 2], "give one or the other")):
+        assert build(universe, tmp_path / "out", *extra) == 2
+        assert words in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 # ---------------------------------------------------------------------------- bad input, refused first
 
 

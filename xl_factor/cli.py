@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         "model", "the desk's universe risk model on Dask (needs the scale extra)",
         "Fit a whole universe of securities on Dask and write the model (B, Sigma_f, D) that FM_MODEL and "
         "FM_MODEL_COVMAT read. Needs pip install \"xl_factor[scale]\".")
-    model_commands = model.add_subparsers(dest="model_command", required=True, metavar="SUBCOMMAND")
+    model_commands = model.add_subparsers(dest="model_command", required=True, metavar="SUBCOMMAND",
+                                          help="build: fit the universe and write the model")
     build = model_commands.add_parser(
         "build", help="fit every security, block by block, on Dask; write exposures, factor_cov, manifest",
         description="Read returns (a long table date, id, return in Parquet or CSV, or a wide CSV) and factors "
