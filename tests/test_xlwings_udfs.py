@@ -157,11 +157,14 @@ class Data:
 
 def write_model(stocks: pd.DataFrame, market: pd.DataFrame) -> str:
     """exposures.parquet and factor_cov.parquet of the stocks on the market, fitted by the core."""
+    import atexit
+    import shutil
     import tempfile
 
     from xl_factor.core.regression import fit_factor_model
 
     folder = Path(tempfile.mkdtemp(prefix="xl_factor_model_"))
+    atexit.register(shutil.rmtree, folder, True)  # removed when the test session ends
     f = market.reindex(stocks.index)
     fit = fit_factor_model(stocks.to_numpy(), f.to_numpy(), True, list(stocks.columns), list(f.columns))
     pd.DataFrame({"id": list(stocks.columns), "alpha": fit.alpha, "beta_SP500": fit.betas[:, 0],
