@@ -173,6 +173,16 @@ def _data(ff_monthly, industry_excess, daily_returns) -> tuple[Grid, dict]:
         grid.put("Data", row, 20, float(value))
     for col, value in enumerate([-0.5, 0.0, 0.1], start=20):
         grid.put("Data", 5, col, value)
+    for row, values in ((7, [1e6, -5e5, 2e5]), (9, [1 / 3] * 3), (11, [0.5, 0.3, 0.2])):  # a book, two weightings
+        for col, value in enumerate(values, start=20):
+            grid.put("Data", row, col, value)
+    shocks = ((None, "crash", "rally"), ("MktRF", -0.1, 0.05), ("SMB", 0.02, None))
+    for row, values in enumerate(shocks, start=1):
+        for col, value in enumerate(values, start=26):
+            if value is not None:
+                grid.put("Data", row, col, value)
+    for row, security in enumerate(("MSFT", "WMT"), start=1):
+        grid.put("Data", row, 30, security)
 
     daily = daily_returns[["MSFT", "SP500"]].iloc[-253:]
     prices = 100.0 * np.cumprod(1.0 + daily["MSFT"].to_numpy())
@@ -229,9 +239,21 @@ CASES = [
     Case("adjbeta_weight", "FM_ADJBETA", (1.2, 0.5)),
     Case("riskcontrib", "FM_RISKCONTRIB", (Ref("Data!T5:V5"), ASSET, FACTORS)),
     Case("covmat_shrink", "FM_COVMAT", (ASSET, FACTORS, "shrink")),
+    Case("bookhedge", "FM_BOOKHEDGE", (Ref("Data!T7:V7"), ASSET, FACTORS)),
+    Case("bookhedge_target", "FM_BOOKHEDGE", (Ref("Data!T7:V7"), ASSET, FACTORS, 0.2)),
+    Case("activerisk", "FM_ACTIVERISK", (Ref("Data!T11:V11"), Ref("Data!T9:V9"), ASSET, FACTORS, 12)),
+    Case("scenario", "FM_SCENARIO", (Ref("Data!T7:V7"), ASSET, FACTORS, Ref("Data!Z1:AB3"))),
+    Case("stress", "FM_STRESS", (Ref("Data!T7:V7"), ASSET, FACTORS, 3)),
+    Case("dimson", "FM_DIMSONBETA", (NODUR, FACTORS, 1)),
+    Case("swbeta", "FM_SWBETA", (NODUR, Ref("Data!F1:G121"))),
+    Case("vasicek", "FM_VASICEKBETA", (ASSET, FACTORS)),
+    # The model functions read a model directory that xl-factor model build writes (tests/test_universe.py);
+    # here they prove they are bound in Calc and answer a missing directory with their #FM! line.
+    Case("model", "FM_MODEL", ("/nonexistent/xl_factor_model", Ref("Data!AD1:AD2"))),
+    Case("model_covmat", "FM_MODEL_COVMAT", ("/nonexistent/xl_factor_model", Ref("Data!AD1:AD2"))),
     Case("info", "FM_INFO", ()),
 ]
-EXPECTED_ERRORS = {"beta_rows_differ", "annualize_kind"}
+EXPECTED_ERRORS = {"beta_rows_differ", "annualize_kind", "model", "model_covmat"}
 INDEX_CELL = "J1"  # a built-in function over an add-in result: INDEX(FM_VARDECOMP(...), 2, 5)
 
 
