@@ -21,6 +21,7 @@ and idio_var come from its own rows in both.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -446,3 +447,21 @@ def test_a_worker_killed_mid_run_is_recovered_and_the_outputs_are_identical(univ
     assert marker.exists(), "no worker was killed"
     assert before != after, "the killed worker was not replaced"
     assert_same_model(tmp_path / "m", model)
+
+
+@pytest.mark.parametrize("position,cell", [
+    (0, True), (0, -2146826246), (0, 3.0), (2, True), (2, -2146826246), (2, dt.datetime(2020, 1, 31)),
+])
+@pytest.mark.parametrize("function", ["FM_MODEL", "FM_MODEL_COVMAT"])
+def test_a_bad_cell_in_a_scalar_argument_is_a_line_naming_it(model, function, position, cell):
+    """model_dir, field and periods_per_year given TRUE, #N/A, a number or a date: one #FM! line naming the argument."""
+    from xl_factor.sheet.catalogue import BY_NAME, call
+
+    exposures = pd.read_parquet(model / "exposures.parquet")
+    good = exposures["id"][exposures["alpha"].notna()].iloc[0]
+    args = [str(model), ((good,),), None]
+    assert not isinstance(call(function, *args), str)
+    args[position] = cell
+    result = call(function, *args)
+    argument = BY_NAME[function].args[position].name
+    assert isinstance(result, str) and result.startswith(f"#FM! {function}: {argument}"), result
