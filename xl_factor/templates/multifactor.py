@@ -35,7 +35,8 @@ OUTPUTS = {
 
 
 def _ok(expression: str, tolerance: str = "1E-12") -> str:
-    return f'=IF(ABS({expression})<={tolerance},"OK","CHECK")'
+    """OK or CHECK; blank when the checked cell is blank (the FM_* result above is an #FM! line)."""
+    return f'=IF(ISNUMBER({expression}),IF(ABS({expression})<={tolerance},"OK","CHECK"),"")'
 
 
 def _asset_header(i: int) -> str:
@@ -197,14 +198,14 @@ def _risk(ws) -> None:
     _formats(ws, assets, "E", S.SHARE)
 
     row = L.MF_CHECK_ROW
-    S.label(ws, f"A{row}", "Volatility per year (x SQRT(PeriodsPerYear))", "=PortfolioVol*SQRT(PeriodsPerYear)",
+    S.label(ws, f"A{row}", "Volatility per year (x SQRT(PeriodsPerYear))", '=IF(ISNUMBER(PortfolioVol),PortfolioVol*SQRT(PeriodsPerYear),"")',
             S.PERCENT)
     last = _RISK_ASSETS + N - 1
     S.label(ws, f"A{row + 1}", "Check: asset pct_contrib add up to the total (1)",
-            f"=SUM(E{_RISK_ASSETS}:E{last})-D{_RISK_TOTAL}", "0.0E+00")
+            f'=IF(ISNUMBER(D{_RISK_TOTAL}),SUM(E{_RISK_ASSETS}:E{last})-D{_RISK_TOTAL},"")', "0.0E+00")
     ws[f"C{row + 1}"] = _ok(f"B{row + 1}")
     S.label(ws, f"A{row + 2}", "Check: asset vol_contrib add up to the volatility",
-            f"=SUM(D{_RISK_ASSETS}:D{last})-PortfolioVol", "0.0E+00")
+            f'=IF(ISNUMBER(PortfolioVol),SUM(D{_RISK_ASSETS}:D{last})-PortfolioVol,"")', "0.0E+00")
     ws[f"C{row + 2}"] = _ok(f"B{row + 2}", "1E-12*PortfolioVol")
     for r in (row + 1, row + 2):
         ws[f"C{r}"].font = S.CHECK_FONT
