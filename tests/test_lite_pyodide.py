@@ -180,6 +180,16 @@ def build_cases(ff_monthly, industry_excess, daily_returns):
     case("FM_REGRESS", h, f)
     case("FM_REGRESS", h, f, "HAC", 4)
     case("FM_SHARPE", a)
+    book = [[1e6, -5e5, 2e5, 0.0, 3e5, -1e5, 4e5, 0.0, -2e5, 1e5, 5e5, -3e5]]
+    case("FM_BOOKHEDGE", book, a, f)
+    case("FM_BOOKHEDGE", book, a, f, 0.3, None, 12)
+    case("FM_ACTIVERISK", [[0.15, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.1]], [[1 / 12] * 12], a, f, 12)
+    case("FM_SCENARIO", book, a, f, [[None, "crash", "rally"], ["MktRF", -0.1, 0.05], ["HML", 0.02, None]])
+    case("FM_STRESS", book, a, f, 3)
+    case("FM_DIMSONBETA", h, f, 1)
+    case("FM_VASICEKBETA", a, f)
+    for model_function in ("FM_MODEL", "FM_MODEL_COVMAT"):  # Lite cannot read local files: it says so
+        case(model_function, "/home/analyst/model", [["MSFT"], ["WMT"]], lite_cannot_read=True)
     for layout in ("dated", "newest"):
         case("FM_EXCESS", r.add(f"ind_raw_{layout}", ff_monthly.loc[months, INDUSTRIES], layout),
              r.add(f"rf_{layout}", rf, layout))
@@ -191,6 +201,7 @@ def build_cases(ff_monthly, industry_excess, daily_returns):
         msft, spx = r.add(f"msft_{layout}", days[["MSFT"]], layout), r.add(f"spx_{layout}", days[["SP500"]], layout)
         case("FM_ROLLING_BETA", msft, spx, 60)
         case("FM_EWMA_BETA", msft, spx, 30)
+        case("FM_SWBETA", msft, spx)
     case("FM_EXCESS", by_layout["plain"][0], 0.002)
     case("FM_SIZE", 10_000, [[0.0004], [0.0009], [None]], 21)
     case("FM_SIZE", [[10_000, 20_000]], 0.0004)
@@ -372,6 +383,10 @@ def test_pyodide_cells_equal_cpython_on_com_shapes(lite_run, name):
     results, _, ranges, cases, _ = lite_run
     compared = 0
     for case in cases:
+        if case["function"] == name and "lite_cannot_read" in case:
+            got = results["results"][case["id"]]["cells"]
+            assert got == [[got[0][0]]] and got[0][0].startswith(f"#FM! {name}: model_dir: cannot be read here"), got
+            compared += 1
         if case["function"] != name or "com" not in case:
             continue
         got = results["results"][case["id"]]["cells"]
@@ -397,9 +412,7 @@ def test_newest_first_serial_dates_without_a_header_equal_cpython(lite_run):
     results, _, ranges, cases, _ = lite_run
     bare = [c for c in cases if "newest_bare" in c]
     assert len(bare) == 17
-    if not _reads_newest_first_serials_without_a_header():
-        pytest.xfail("xl_factor.sheet.values reads serials as dates without a date header only when they rise; "
-                     "newest-first datetimes (classic Excel) are dates, the same serials (Lite) are not")
+    assert _reads_newest_first_serials_without_a_header()
     for case in bare:
         want = cpython_cells(case, ranges)
         got = results["results"][case["id"]]["cells"]
