@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
 import os
 import re
 import tempfile
@@ -280,11 +279,8 @@ def check_units(frame: pd.DataFrame, roles: dict[str, str], name: str) -> None:
                 tables[role] = table(by_role[role])
                 sizes[role] = check_returns(tables[role], label)
         if len(sizes) == 2:
-            if len(inspect.signature(check_scales).parameters) == 6:  # (asset, size, factors, size, left, right)
-                check_scales(tables["returns"], sizes["returns"], tables["factors"], sizes["factors"],
-                             "asset returns", "factor returns")
-            else:
-                check_scales(sizes["returns"], sizes["factors"], "asset returns", "factor returns")
+            check_scales(tables["returns"], sizes["returns"], tables["factors"], sizes["factors"],
+                         "asset returns", "factor returns")
         for column in by_role["rate"]:
             check_rate(table([column]), f"risk-free rate {column!r}")
     except FactorModelError as error:
