@@ -96,10 +96,12 @@ def test_provenance_says_what_was_done_and_carried(report, new_history):
     assert rows["Data SHA-256"] == sha(new_history[0])
     assert rows["Data file"] == new_history[0].name and rows["Template"] == "template.xlsx"  # names, not paths
     # An asset column left blank is not an asset: every sheet computes the others, and the template's equal
-    # weights are spread over the assets with data (0 on Other), so FM_RISKCONTRIB computes too.
+    # weights are spread over the assets with data (0 on Other), so FM_RISKCONTRIB computes too, and the book's
+    # position on Other becomes 0, so the book functions of the Book sheet compute.
     assert rows["Error cells"] == "none", rows["Error cells"]
-    assert rows["Inputs set for this data"] == "portfolio weights: 1/11 on each asset with data, 0 on the 1 without"
-    assert rows["Carried over"].startswith("4 charts")
+    assert rows["Inputs set for this data"] == ("portfolio weights: 1/11 on each asset with data, 0 on the 1 without; "
+                                                "book positions: 0 on Other (no data)")
+    assert rows["Carried over"].startswith("5 charts")
     assert rows["Not carried over (openpyxl cannot keep them)"] == "nothing"
     assert rows["Regression"].split(" cells")[0].isdigit() and "B9:G20" in rows["Regression"]
 
@@ -109,8 +111,31 @@ def test_report_counts_only_the_assets_with_data(report):
     assert workbook["Covariance"]["B4"].value == 11
     weights = [workbook["MultiFactor"].cell(row=6, column=c).value for c in range(2, 14)]
     np.testing.assert_allclose(weights, [1 / 11] * 11 + [0])
+    positions = [workbook["Book"].cell(row=6, column=c).value for c in range(2, 14)]
+    assert positions[-1] == 0 and all(p != 0 for p in positions[:-1])  # Other has no data: no position
+    np.testing.assert_allclose([workbook["Book"].cell(row=8, column=c).value for c in range(2, 14)],
+                               [1 / 11] * 11 + [0])  # the benchmark: equal weight over the assets with data
     guide = "\n".join(str(c.value) for row in workbook["Guide"].iter_rows() for c in row if c.value is not None)
     assert "819" not in guide and "327 periods from 1990-01-01 to 2017-03-01" in guide
+
+
+@pytest.mark.parametrize("assets", [["NoDur"], ["NoDur", "Durbl", "Manuf", "Enrgy"], INDUSTRIES])
+def test_book_positions_on_assets_without_data_become_zero(tmp_path, ff_monthly, assets):
+    """The FM_* book functions refuse a position on an asset without returns: a refresh sets those to 0."""
+    from xl_factor.refresh import fill_data_sheet, read_csv_data
+
+    data = tmp_path / "d.csv"
+    frame = ff_monthly.loc["2010":, assets + ["MktRF", "SMB", "HML", "RF"]]
+    frame.index.name = "Date"
+    frame.to_csv(data)
+    template = load_workbook(TEMPLATE)
+    before = [template["Book"].cell(row=6, column=c).value for c in range(2, 14)]
+    notes: list = []
+    fill_data_sheet(TEMPLATE, read_csv_data(data), tmp_path / "filled.xlsx", notes=notes)
+    after = [load_workbook(tmp_path / "filled.xlsx")["Book"].cell(row=6, column=c).value for c in range(2, 14)]
+    assert after == [p if name in assets else 0 for p, name in zip(before, INDUSTRIES)]
+    missing = [name for name in INDUSTRIES if name not in assets]
+    assert any(n == f"book positions: 0 on {', '.join(missing)} (no data)" for n in notes) == bool(missing)
 
 
 def test_output_equal_to_an_input_is_refused(tmp_path, new_history):

@@ -26,10 +26,11 @@ from xl_factor.templates import build_templates
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "workbook_templates" / "factor_hedging.xlsx"
 
-SHEETS = ["Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance", "MultiFactor"]
-INPUTS = {"AssetName", "FactorName", "CovType", "Position", "TargetShare", "VolBudget", "Horizon", "PeriodsPerYear"}
+SHEETS = ["Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance", "MultiFactor", "Book"]
+INPUTS = {"AssetName", "FactorName", "CovType", "Position", "TargetShare", "VolBudget", "Horizon", "PeriodsPerYear",
+          "BookCapital"}
 #: Named input ranges: every cell is an input like those of INPUTS.
-INPUT_RANGES = {"PortfolioWeights"}
+INPUT_RANGES = {"PortfolioWeights", "BookPositions", "BookShockValues"}
 DATA_COLUMNS = ["Date", "NoDur", "Durbl", "Manuf", "Enrgy", "Chems", "BusEq", "Telcm", "Utils", "Shops", "Hlth",
                 "Money", "Other", "MktRF", "SMB", "HML", "RF"]
 #: Periods covered by the generous ranges (a header row on top).
@@ -214,6 +215,32 @@ def test_portfolio_weights_are_one_per_asset_column_equal_weight(wb):
     assert names == [f'=""&Excess!{get_column_letter(c)}$1' for c in range(2, 2 + n_assets)]
 
 
+def test_book_positions_and_scenarios(wb):
+    """One position per asset column, long and short, about 10m gross; the benchmark a formula; shocks by factor."""
+    sheet, col1, row1, col2, row2 = _resolve(wb, "BookPositions", "")
+    n_assets = _shape(_resolve(wb, "ExcessReturns", ""))[1]
+    assert (sheet, row1 == row2, col2 - col1 + 1) == ("Book", True, n_assets)
+    ws = wb[sheet]
+    positions = [ws.cell(row=row1, column=c).value for c in range(col1, col2 + 1)]
+    assert 10 <= sum(p != 0 for p in positions) <= 20 and min(positions) < 0 < max(positions)
+    assert sum(abs(p) for p in positions) == 10_000_000
+    names = [ws.cell(row=row1 - 1, column=c).value for c in range(col1, col2 + 1)]
+    assert names == [f'=""&Excess!{get_column_letter(c)}$1' for c in range(2, 2 + n_assets)]
+    for name in ("BookWeights", "BenchmarkWeights"):
+        box = _resolve(wb, name, "")
+        assert box[0] == "Book" and _shape(box) == (1, n_assets)
+        assert all(str(ws.cell(row=box[2], column=c).value).startswith("=") for c in range(box[1], box[3] + 1))
+    target, c1, r1, c2, r2 = _resolve(wb, "BookInstruments", "")
+    assert (target, wb[target].cell(row=r1, column=c1).value, r2 - r1) == ("Data", "MktRF", CAPACITY)
+    shocks = _resolve(wb, "BookShocks", "")
+    values = _resolve(wb, "BookShockValues", "")
+    assert (shocks[1] + 1, shocks[2] + 1, shocks[3], shocks[4]) == values[1:]
+    factors = [ws.cell(row=r, column=shocks[1]).value for r in range(shocks[2] + 1, shocks[4] + 1)]
+    assert factors == [f'=""&Data!{get_column_letter(c)}$1' for c in range(14, 17)]
+    assert ws.cell(row=shocks[2], column=2).value == "market -10%"
+    assert ws.cell(row=shocks[2] + 1, column=2).value == -0.1  # MktRF in the market scenario
+
+
 def test_input_dropdowns_follow_the_data_headers(wb):
     ws = wb["Regression"]
     sources = {dv.formula1 for dv in _validations(ws)}
@@ -269,14 +296,14 @@ def test_native_charts_present_on_their_sheets(wb):
         charts = {n: archive.read(n).decode() for n in archive.namelist()
                   if re.fullmatch(r"xl/charts/chart\d+\.xml", n)}
     kinds = sorted(re.search(r"<(?:c:)?(scatterChart|lineChart|barChart)>", xml).group(1) for xml in charts.values())
-    assert kinds == ["barChart", "barChart", "lineChart", "scatterChart"]
+    assert kinds == ["barChart", "barChart", "barChart", "lineChart", "scatterChart"]
     for xml in charts.values():
         for reference in _chart_refs(xml):
             sheet = reference.split("!")[0]
             assert sheet in SHEETS, reference
     by_sheet = {ws.title: sorted(type(c).__name__ for c in ws._charts) for ws in wb.worksheets if ws._charts}
     assert by_sheet == {"Regression": ["BarChart", "ScatterChart"], "Hedging": ["LineChart"],
-                        "Covariance": ["BarChart"]}
+                        "Covariance": ["BarChart"], "Book": ["BarChart"]}
 
 
 def test_scatter_plots_asset_against_factor_with_the_tracking_line():
@@ -360,6 +387,15 @@ def _documented_shape(wb, sheet: str, name: str, args: list[str]) -> tuple[int, 
         return 5, 2
     if name == "FM_RISKCONTRIB":   # header, factors, systematic specific total, blank, asset header, assets
         return 1 + (table(2)[1] + 3) + 1 + 1 + table(1)[1], 5
+    if name == "FM_BOOKHEDGE":     # factor / exposure hedge exposure_after, or instrument / hedge; blank; 3 rows
+        return ((table(4)[1] + 5, 2) if len(args) > 4 and args[4] else (table(2)[1] + 5, 4))
+    if name == "FM_ACTIVERISK":    # 5 summary rows, blank, factor header + K, blank, asset header + N
+        return 5 + 1 + (table(3)[1] + 1) + 1 + (table(2)[1] + 1), 5
+    if name == "FM_SCENARIO":      # header, assets, book alpha specific_vol; a column per scenario
+        rows, cols = _shape(_resolve(wb, args[3], sheet))
+        return 1 + table(1)[1] + 3, cols
+    if name == "FM_STRESS":        # header, n_worst periods; label, realised factor_pnl alpha specific, K factors
+        return int(float(args[3])) + 1 if len(args) > 3 else 6, 5 + table(2)[1]
     if name == "FM_SIZE":
         shapes = [scalar_shape(i) for i in range(2)]
         return tuple(max(s[k] for s in shapes) for k in range(2))
@@ -378,15 +414,18 @@ def test_every_fm_formula_calls_a_catalogue_function_with_valid_arguments(wb):
                 box = _resolve(wb, arg, ws.title)
                 if spec.kind == "table":
                     assert box is not None, f"{ws.title}!{cell.coordinate}: {spec.name} = {arg} is not a range"
-                elif name == "FM_RISKCONTRIB" and spec.name == "weights":  # one weight per asset column
-                    n_assets = _shape(_resolve(wb, args[1], ws.title))[1]
+                elif (name, spec.name) in (("FM_RISKCONTRIB", "weights"), ("FM_BOOKHEDGE", "positions"),
+                                           ("FM_ACTIVERISK", "weights"), ("FM_ACTIVERISK", "benchmark_weights"),
+                                           ("FM_SCENARIO", "positions"), ("FM_STRESS", "positions")):
+                    returns = [a for a, s in zip(args, function.args) if s.name == "returns"][0]
+                    n_assets = _shape(_resolve(wb, returns, ws.title))[1]  # one weight per asset column
                     assert box is not None and _shape(box) == (1, n_assets), f"{ws.title}!{cell.coordinate}: {arg}"
                 elif spec.kind in ("number", "numbers") and box is not None:
                     assert _shape(box) == (1, 1), f"{ws.title}!{cell.coordinate}: {spec.name} = {arg}"
             seen.add(name)
     assert {"FM_REGRESS", "FM_VARDECOMP", "FM_HEDGE", "FM_TRACKING", "FM_HEDGED", "FM_SIZE", "FM_PNL",
             "FM_COVMAT", "FM_PARAMCOUNT", "FM_RISKSHARE", "FM_SHARPE", "FM_BETA", "FM_ALPHA", "FM_FAMAMACBETH",
-            "FM_GRS", "FM_RISKCONTRIB"} <= seen
+            "FM_GRS", "FM_RISKCONTRIB", "FM_BOOKHEDGE", "FM_ACTIVERISK", "FM_SCENARIO", "FM_STRESS"} <= seen
 
 
 def test_array_formula_ranges_have_the_documented_shapes(wb):

@@ -42,7 +42,7 @@ ASSETS = ["NoDur", "Durbl", "Manuf", "Enrgy", "Chems", "BusEq", "Telcm", "Utils"
 CAPACITY = 5000
 SERIES_FIRST = 4  # first period row of the series blocks on Regression and Hedging
 FACTORS = ["MktRF", "SMB", "HML"]
-INPUT_RANGES = ("PortfolioWeights",)
+INPUT_RANGES = ("PortfolioWeights", "BookPositions", "BookShockValues")
 # MultiFactor blocks (top-left cell of each array range, header row included; xl_factor/templates/layout.py).
 MF_BETA, MF_VARDECOMP, MF_FM, MF_FM_KERNEL, MF_GRS, MF_RISK = "B11", "F10", "A26", "A38", "A50", "A57"
 
@@ -139,7 +139,8 @@ def shipped(extension_dir) -> Book:
 
 
 EDITED_INPUTS = {"AssetName": "Hlth", "FactorName": "SMB", "CovType": "HAC", "Position": -500_000,
-                 "TargetShare": 0.9, "VolBudget": 250_000, "Horizon": "year", "PeriodsPerYear": 12}
+                 "TargetShare": 0.9, "VolBudget": 250_000, "Horizon": "year", "PeriodsPerYear": 12,
+                 "BookCapital": 10_000_000}
 BLANK_ROW, TEXT_ROW = 10, 20  # Data rows of the pasted history: a blank Hlth, a text SMB
 #: Long-short portfolio weights of the edit (they add up to 1; three zeros).
 EDITED_WEIGHTS = [0.3, -0.1, 0.2, 0.1, 0.0, 0.25, 0.05, 0.1, -0.05, 0.15, 0.0, 0.0]
@@ -485,6 +486,126 @@ def check_risk_contributions(book: Book) -> None:
     close(book.cell("MultiFactor", "B79"), total_vol * math.sqrt(book["PeriodsPerYear"]))
 
 
+# ---------------------------------------------------------------- Book: a book of positions, its hedges and risks
+
+#: Book blocks (top-left cell of each array range, header row included; xl_factor/templates/layout.py).
+BK_HEDGE, BK_INSTRUMENT, BK_ACTIVE, BK_SHOCKS, BK_SCENARIO, BK_STRESS = "A15", "F15", "A30", "A59", "A66", "A85"
+
+
+def book_model(book: Book):
+    """B, alpha and D of every asset on its own rows (statsmodels), Sigma_f (ddof 1) from the rows with all factors."""
+    factors = book.data[FACTORS].dropna()
+    sigma_f = np.cov(factors.to_numpy(), rowvar=False, ddof=1)
+    alphas, betas, idio = [], [], []
+    for asset in ASSETS:
+        frame = pd.concat([book.data[asset] - book.data["RF"], book.data[FACTORS]], axis=1).dropna()
+        fit = sm.OLS(frame.iloc[:, 0].to_numpy(), sm.add_constant(frame[FACTORS].to_numpy())).fit()
+        alphas.append(fit.params[0])
+        betas.append(fit.params[1:])
+        idio.append(np.var(fit.resid, ddof=1))
+    return np.array(alphas), np.array(betas), sigma_f, np.array(idio)
+
+
+def check_book(book: Book) -> None:
+    """Every Book block against numpy / statsmodels on the factor model B Sigma_f B' + D and the realised P&L."""
+    cells = {ref: v for (sheet, ref), v in book.values.items() if sheet == "Book"}
+    assert len(cells) > 250
+    w = np.array(book.ranges["BookPositions"], dtype=float)
+    assert book.block("Book", "B5", 1, 12)[0] == ASSETS
+    alpha, b, sigma_f, d = book_model(book)
+    omega = b @ sigma_f @ b.T + np.diag(d)
+    ppy = book["PeriodsPerYear"]
+
+    # The hedge in the factors: -B'w, the vol before and after (the specific risk), the share removed.
+    exposure = b.T @ w
+    vol_before, vol_after = math.sqrt(w @ omega @ w), math.sqrt(w * w @ d)
+    table = book.block("Book", BK_HEDGE, 8, 4)
+    assert table[0] == ["factor", "exposure", "hedge", "exposure_after"] and [r[0] for r in table[1:4]] == FACTORS
+    close(_floats([r[1:3] for r in table[1:4]]), np.column_stack([exposure, -exposure]))
+    close(_floats([r[3] for r in table[1:4]]), np.zeros(3), atol=1e-6)
+    assert [r[0] for r in table[5:]] == ["vol_before", "vol_after", "share_removed"]
+    close([r[1] for r in table[5:]], [vol_before, vol_after, 1 - vol_after ** 2 / vol_before ** 2])
+    close([book["BookVolBefore"], book["BookVolAfter"]], np.array([vol_before, vol_after]) * math.sqrt(ppy))
+    close(book["BookShareRemoved"], 1 - vol_after ** 2 / vol_before ** 2)
+
+    # The hedge in the MktRF column as an instrument: OLS of the realised P&L w'r_t on MktRF.
+    excess = book.data[ASSETS].sub(book.data["RF"], axis=0)
+    market = book.data["MktRF"]
+    rows = excess.notna().all(axis=1) & market.notna()
+    pnl, m = excess[rows].to_numpy() @ w, market[rows].to_numpy()
+    slope = sm.OLS(pnl, sm.add_constant(m)).fit()
+    hedge = -slope.params[1]
+    table = book.block("Book", BK_INSTRUMENT, 6, 2)
+    assert table[0] == ["instrument", "hedge"] and table[1][0] == "MktRF"
+    assert [r[0] for r in table[3:]] == ["vol_before", "vol_after", "share_removed"]
+    close([r[1] for r in table[1:2] + table[3:]],
+          [hedge, np.std(pnl, ddof=1), np.std(pnl + hedge * m, ddof=1), slope.rsquared])
+    close(book["BookVolAfterInstrument"], np.std(pnl + hedge * m, ddof=1) * math.sqrt(ppy))
+    after = exposure + np.array([hedge, 0, 0])
+    close(_floats(book.block("Book", "J16", 3, 3)), np.column_stack([exposure, np.zeros(3), after]), atol=1e-6)
+    assert book.cell("Book", "C27") == "OK"
+
+    # Tracking error of w / capital against the equal-weight benchmark, per year.
+    bench = np.full(12, 1 / 12)
+    close(_floats(book.block("Book", "B8", 1, 12)), bench[None, :])
+    active = w / book["BookCapital"] - bench
+    te_var = active @ omega @ active
+    te = math.sqrt(te_var)
+    contrib = active * (omega @ active) / te
+    table = book.block("Book", BK_ACTIVE, 24, 5)
+    assert [r[0] for r in table[:5]] == ["tracking_error", "tracking_var", "factor_var", "specific_var",
+                                         "factor_share"]
+    x = b.T @ active
+    close([r[1] for r in table[:5]], [te * math.sqrt(ppy), te_var * ppy, x @ sigma_f @ x * ppy,
+                                      active * active @ d * ppy, x @ sigma_f @ x / te_var])
+    assert table[6][:4] == ["factor", "active_exposure", "te_contrib", "pct_contrib"]
+    close(_floats([r[1] for r in table[7:10]]), x)
+    assert table[11] == ["asset", "active_weight", "mcte", "te_contrib", "pct_contrib"]
+    assert [r[0] for r in table[12:]] == ASSETS
+    assets = _floats([r[1:] for r in table[12:]])
+    close(assets, np.column_stack([active, omega @ active / te * math.sqrt(ppy), contrib * math.sqrt(ppy),
+                                   contrib / te]))
+    close(book["TrackingError"], te * math.sqrt(ppy))
+    order = np.argsort(-contrib, kind="stable")[:5]
+    top = book.block("Book", "G31", 5, 4)
+    assert [r[1] for r in top] == [ASSETS[i] for i in order]  # column G holds the ranks 1..5, constants
+    close(_floats([r[2:] for r in top]), np.column_stack([contrib[order] * math.sqrt(ppy), contrib[order] / te]))
+    assert [book.cell("Book", c) for c in ("C55", "C56")] == ["OK", "OK"]
+
+    # Scenarios: w_i beta_i' s per asset, the book, alpha and specific volatility.
+    shocks = book.block("Book", BK_SHOCKS, 4, 1)  # the factor names are formulas; the header and shocks are not
+    assert [r[0] for r in shocks[1:]] == FACTORS
+    s = np.array(book.ranges["BookShockValues"], dtype=float).reshape(3, 4)
+    table = book.block("Book", BK_SCENARIO, 16, 5)
+    assert table[0] == ["asset", "market -10%", "value +2%", "small caps -3%",
+                        "crash: market -20%, size -5%, value +5%"]
+    assert [r[0] for r in table[1:]] == ASSETS + ["book", "alpha", "specific_vol"]
+    values = _floats([r[1:] for r in table[1:]])
+    close(values[:12], w[:, None] * (b @ s))
+    close(values[12], exposure @ s)
+    close(values[13], np.full(4, w @ alpha))
+    close(values[14], np.full(4, vol_after))
+
+    # The 5 worst months of realised P&L on the rows where every asset and factor is present, replayed.
+    complete = excess.notna().all(axis=1) & book.data[FACTORS].notna().all(axis=1)
+    positions = np.flatnonzero(complete.to_numpy())
+    realised = excess[complete].to_numpy() @ w
+    worst = positions[np.argsort(realised, kind="stable")[:5]]
+    f = book.data[FACTORS].to_numpy()[worst]
+    table = book.block("Book", BK_STRESS, 6, 9)
+    assert table[0][:8] == ["row", "realised", "factor_pnl", "alpha", "specific", *FACTORS]  # I: dates beside
+    close([r[0] for r in table[1:]], worst + 1.0)
+    got = _floats([r[1:8] for r in table[1:]])
+    book_pnl = excess.to_numpy()[worst] @ w
+    factor_pnl = f @ exposure
+    close(got, np.column_stack([book_pnl, factor_pnl, np.full(5, w @ alpha), book_pnl - factor_pnl - w @ alpha,
+                                f * exposure]))
+    epoch = pd.Timestamp("1899-12-30")
+    dates = [epoch + pd.Timedelta(days=r[8]) for r in table[1:]]
+    assert dates == [pd.Timestamp(book.data.index[i]) for i in worst]
+    close(book["BookWorstPnl"], book_pnl[0])
+
+
 # ---------------------------------------------------------------- the shipped workbook
 
 
@@ -551,6 +672,12 @@ def test_shipped_risk_contributions_of_the_equal_weight_portfolio(shipped):
     check_risk_contributions(shipped)
 
 
+def test_shipped_book_hedges_active_risk_scenarios_and_stress(shipped):
+    check_book(shipped)
+    assert shipped["BookCapital"] == 5_600_000 and sum(abs(p) for p in shipped.ranges["BookPositions"]) == 10_000_000
+    assert shipped.cell("Book", "I86") == 32051  # the worst month: October 1987
+
+
 # ---------------------------------------------------------------- a user's edit
 
 
@@ -597,3 +724,8 @@ def test_edited_multifactor_uses_the_rows_every_asset_and_factor_have(edited):
     assert edited.cell("MultiFactor", "B33") == 327 - 2  # the blank Hlth row and the text SMB row are dropped
     check_grs(edited)
     check_risk_contributions(edited)
+
+
+def test_edited_book_with_cash_in_the_capital(edited):
+    assert edited["BookCapital"] == 10_000_000
+    check_book(edited)

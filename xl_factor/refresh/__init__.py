@@ -393,7 +393,9 @@ def _adapt_inputs(workbook, present: set[str]) -> list[str]:
     The template's equal portfolio weights (``PortfolioWeights``, one per
     column of ``Returns``) become equal weights over the assets with data and 0
     for the others (FM_RISKCONTRIB refuses a weight on an asset without
-    returns); weights the user chose are kept as they are. A picked asset or
+    returns); weights the user chose are kept as they are. A book position
+    (``BookPositions``) on a column without data becomes 0 (the FM_* book
+    functions refuse a position on an asset without returns). A picked asset or
     factor (``AssetName``, ``FactorName``) without data becomes the first one
     with data.
     """
@@ -409,6 +411,15 @@ def _adapt_inputs(workbook, present: set[str]) -> list[str]:
             cell.value = 1 / len(with_data) if header in with_data else 0
         notes.append(f"portfolio weights: 1/{len(with_data)} on each asset with data, 0 on the "
                      f"{len(headers) - len(with_data)} without")
+    positions = _cells_of(workbook, "BookPositions")
+    if len(positions) == len(headers) > 0:
+        cleared = [header for cell, header in zip(positions, headers)
+                   if header not in present and isinstance(cell.value, (int, float)) and cell.value != 0]
+        for cell, header in zip(positions, headers):
+            if header in cleared:
+                cell.value = 0
+        if cleared:
+            notes.append(f"book positions: 0 on {', '.join(cleared)} (no data)")
     for defined, list_name in (("AssetName", "AssetHeaders"), ("FactorName", "FactorHeaders")):
         cells = _cells_of(workbook, defined)
         options = [str(c.value).strip() for c in _cells_of(workbook, list_name) if c.value is not None]

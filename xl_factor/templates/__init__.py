@@ -16,7 +16,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from . import covariance, data_sheets, guide, hedging, layout, multifactor, regression, sizing, style
+from . import book, covariance, data_sheets, guide, hedging, layout, multifactor, regression, sizing, style
 from . import layout as L
 
 #: Where ``python -m xl_factor.templates`` writes: ``workbook_templates/`` beside the package's checkout.
@@ -29,7 +29,7 @@ _STAMP = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def build_factor_hedging() -> Workbook:
-    """The factor hedging workbook: Guide, Data, Excess, Regression, Hedging, Sizing, Covariance, MultiFactor."""
+    """The factor hedging workbook: Guide, Data, Excess, Regression, Hedging, Sizing, Covariance, MultiFactor, Book."""
     wb = Workbook()
     sheets = {name: (wb.active if i == 0 else wb.create_sheet()) for i, name in enumerate(layout.SHEETS)}
     for name, ws in sheets.items():
@@ -41,6 +41,7 @@ def build_factor_hedging() -> Workbook:
     sizing.build(wb, sheets[layout.SIZING])
     covariance.build(wb, sheets[layout.COVARIANCE])
     multifactor.build(wb, sheets[layout.MULTIFACTOR])
+    book.build(wb, sheets[layout.BOOK])
     guide.build(wb, sheets[layout.GUIDE], prefilled)
     _print_setup(sheets, prefilled)
     wb.active = 0

@@ -36,6 +36,12 @@ SHEETS = (
                     "Newey-West standard errors and Shanken's correction (FM_FAMAMACBETH), the GRS test that every "
                     "alpha is zero (FM_GRS), and the risk contributions of a portfolio (FM_RISKCONTRIB) whose "
                     "weights are the yellow row (equal weight, 1/12 each); row 8 counts each asset's periods."),
+    (L.BOOK, "A book of positions in the asset columns (yellow row, 10m gross, long and short) and its capital: "
+             "the hedge in the factors (FM_BOOKHEDGE: zero exposure) and in the MktRF column as a tradable "
+             "instrument (the bundled factor ETFs are daily 2014-2022 and do not overlap the monthly data), the "
+             "factor exposure before and after, the volatility before and after, the tracking error against the "
+             "equal-weight benchmark with its top contributors and a chart (FM_ACTIVERISK), a yellow table of "
+             "factor scenarios and their P&L (FM_SCENARIO), and the worst 5 months replayed (FM_STRESS)."),
 )
 
 NAME_NOTES = {
@@ -89,6 +95,20 @@ NAME_NOTES = {
     "SystematicShare": "factor (systematic) share of the portfolio variance (FM_RISKCONTRIB)",
     "PortfolioVar": "portfolio variance per period under the factor model (FM_RISKCONTRIB)",
     "PortfolioVol": "portfolio volatility per period under the factor model (FM_RISKCONTRIB)",
+    "BookPositions": "input: amount held in each asset column (Book row 6; 0 on a column without data)",
+    "BookCapital": "input: capital of the book (its net by default); the weights are positions / capital",
+    "BookWeights": "weights of the book, positions / BookCapital (Book row 7)",
+    "BenchmarkWeights": "equal-weight benchmark over the assets with data (Book row 8)",
+    "BookInstruments": "tradable hedge instrument of the book: the MktRF column of Data",
+    "BookShockValues": "input: factor shocks of the scenarios, decimals per period",
+    "BookShocks": "scenario table handed to FM_SCENARIO: names, factors and BookShockValues",
+    "BookVolBefore": "book volatility per year before hedging (FM_BOOKHEDGE)",
+    "BookVolAfter": "book volatility per year after the factor hedge (FM_BOOKHEDGE)",
+    "BookVolAfterInstrument": "book volatility per year after the MktRF hedge (FM_BOOKHEDGE, instruments)",
+    "BookShareRemoved": "share of the book's variance the factor hedge removes (FM_BOOKHEDGE)",
+    "TrackingError": "tracking error per year against the benchmark (FM_ACTIVERISK)",
+    "BookWorstPnl": "realised P&L of the book's worst month (FM_STRESS)",
+    "BookWorstDate": "date of the book's worst month (FM_STRESS)",
 }
 
 
@@ -118,7 +138,8 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
         ("text", f"Capacity: {L.N_ASSETS} asset columns (B:M), {L.N_FACTORS} factors (N:P) and {L.CAPACITY:,} "
                  "periods. Fewer assets just work: an asset column with no values is not an asset (its rows of "
                  "every result stay blank, N counts the assets with data, MultiFactor row 8 shows each asset's "
-                 "periods); give it a portfolio weight of 0. An asset with too few rows shows its own #FM! line. "
+                 "periods); give it a portfolio weight of 0 and a book position of 0 (a refresh sets both). An "
+                 "asset with too few rows shows its own #FM! line. "
                  "Fama-MacBeth needs at least factors + 2 assets with data and stays blank below that."),
         ("section", "Units and conventions"),
         ("text", "Returns are simple returns per period in decimals (0.0123 is 1.23%), not percent: a range whose "
@@ -144,7 +165,10 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
         ("text", "FM_REGRESS (one factor: 12 rows x 7 columns), FM_VARDECOMP (1 + assets rows x 5), FM_HEDGE (1 x 1 "
                  "per factor), FM_PNL (1 x 2), FM_COVMAT (12 x 12), FM_PARAMCOUNT (2 x 2), FM_ALPHA, FM_RISKSHARE and "
                  "FM_SHARPE (1 x 1), and on MultiFactor FM_BETA (assets x factors: 12 x 3), FM_FAMAMACBETH (factors "
-                 "+ 7 rows x 8: 10 x 8), FM_GRS (5 x 2) and FM_RISKCONTRIB (factors + assets + 6 rows x 5: 21 x 5) "
+                 "+ 7 rows x 8: 10 x 8), FM_GRS (5 x 2) and FM_RISKCONTRIB (factors + assets + 6 rows x 5: 21 x 5), "
+                 "and on Book FM_BOOKHEDGE (factors + 5 rows x 4: 8 x 4; with one instrument 6 x 2), "
+                 "FM_ACTIVERISK (factors + assets + 9 rows x 5: 24 x 5), FM_SCENARIO (assets + 4 rows x scenarios "
+                 "+ 1: 16 x 5) and FM_STRESS (worst periods + 1 rows x factors + 5: 6 x 8) "
                  f"are array formulas over ranges of exactly their result's shape. FM_TRACKING and "
                  f"FM_HEDGED are array formulas over {L.CAPACITY:,} rows (Hedging!P{first}:Q{L.SERIES_LAST_ROW}): "
                  "one row per row of the named ranges, blank where a row was dropped. Do not resize them; in Excel "
@@ -154,13 +178,15 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
                  "After pasting a different history, extend or shrink their ranges (Chart > Select Data). "
                  "Regression: the asset against the factor with the tracking line beta x f, and the variance "
                  "decomposition. Hedging: growth of 1 in the asset's excess return, unhedged against hedged "
-                 "(log scale). Covariance: factor and idiosyncratic variance of every asset."),
+                 "(log scale). Covariance: factor and idiosyncratic variance of every asset. Book: each asset's "
+                 "contribution to the tracking error (fixed rows, not the history)."),
         ("section", "Checks"),
         ("text", "Green OK/CHECK cells test identities: factor_var + idio_var = total_var; hedge = - beta x position; "
                  "factor share after the limit "
                  "hedge = MIN(limit, share before); mean of the hedged series = alpha; the horizon volatility of "
                  "each size equals the budget; periods per year agree with the dates; the assets' contributions to "
-                 "the portfolio's volatility add up to it."),
+                 "the portfolio's volatility add up to it; the book's exposure after the factor hedge is zero; the "
+                 "assets' contributions to the tracking error add up to it."),
         ("section", "Getting the add-in (the FM_* functions)"),
         ("text", "Without the add-in every FM_* cell shows #NAME?; the plain formulas still compute."),
         ("text", "Excel (Windows): install Python 3.11+, install the xl_factor package with pip (from its checkout: "

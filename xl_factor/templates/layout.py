@@ -20,9 +20,9 @@ from ..datasets import INDUSTRIES
 
 WORKBOOK = "factor_hedging.xlsx"
 
-GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR = (
-    "Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance", "MultiFactor")
-SHEETS = (GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR)
+GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR, BOOK = (
+    "Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance", "MultiFactor", "Book")
+SHEETS = (GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR, BOOK)
 
 # --- Data: A date, B:M assets (total returns), N:P factors, Q risk-free rate -------------------
 ASSETS = INDUSTRIES
@@ -77,6 +77,36 @@ RISKCONTRIB_SHAPE = (1 + (N_FACTORS + 3) + 1 + 1 + N_ASSETS, 5)  # sources, blan
 MF_RISK_TOP = MF_GRS_TOP + GRS_SHAPE[0] + 2              # FM_RISKCONTRIB: A57:E77
 MF_CHECK_ROW = MF_RISK_TOP + RISKCONTRIB_SHAPE[0] + 1    # annual volatility and checks: rows 79..81
 
+# --- Book: a book of positions in the asset columns, its hedges, active risk, scenarios and stress ---------
+BK_FIRST_COL = 2                     # column B: first asset of the rows below
+BK_NAMES_ROW = 5                     # asset names above the positions, B5:M5
+BK_POSITIONS_ROW = 6                 # BookPositions: B6:M6, amounts held (input)
+BK_WEIGHTS_ROW = 7                   # BookWeights: position / BookCapital
+BK_BENCHMARK_ROW = 8                 # BenchmarkWeights: 1 / NAssets on each asset with data, else 0
+BK_CAPITAL_ROW = 10                  # BookCapital (input) in B10; gross and net below it
+BK_HEDGE_TOP = 15                    # FM_BOOKHEDGE in factors: (K + 5) x 4 in A15:D22
+BK_INSTRUMENT_COL = 6                # FM_BOOKHEDGE in the instrument (MktRF): (1 + 5) x 2 in F15:G20
+BK_EXPOSURE_COL = 9                  # exposure before / after both hedges: I15:L18
+BOOK_INSTRUMENTS = ("MktRF",)        # Data columns used as tradable instruments (BookInstruments)
+BOOKHEDGE_SHAPE = (1 + N_FACTORS + 1 + 3, 4)
+INSTRUMENT_HEDGE_SHAPE = (1 + len(BOOK_INSTRUMENTS) + 1 + 3, 2)
+BK_VOL_ROW = BK_HEDGE_TOP + BOOKHEDGE_SHAPE[0] + 1                  # volatility per year and checks: 24..27
+ACTIVERISK_SHAPE = (5 + 1 + 1 + N_FACTORS + 1 + 1 + N_ASSETS, 5)    # summary, factors, assets
+BK_ACTIVE_TOP = BK_VOL_ROW + 6                                      # FM_ACTIVERISK: A30:E53
+BK_ACTIVE_ASSETS = BK_ACTIVE_TOP + 5 + 1 + 1 + N_FACTORS + 1 + 1    # first asset row of it: 42
+BK_TOP_COL = 7                       # top contributors to tracking error: G30:J35
+N_TOP = 5
+BK_ACTIVE_CHECK_ROW = BK_ACTIVE_TOP + ACTIVERISK_SHAPE[0] + 1       # checks: 55..56
+SCENARIOS = (("market -10%", {"MktRF": -0.10}), ("value +2%", {"HML": 0.02}), ("small caps -3%", {"SMB": -0.03}),
+             ("crash: market -20%, size -5%, value +5%", {"MktRF": -0.20, "SMB": -0.05, "HML": 0.05}))
+BK_SHOCKS_TOP = BK_ACTIVE_CHECK_ROW + 4                             # BookShocks: A59:E62 (header + K rows)
+SCENARIO_SHAPE = (N_ASSETS + 4, len(SCENARIOS) + 1)                 # header, assets, book alpha specific_vol
+BK_SCENARIO_TOP = BK_SHOCKS_TOP + 1 + N_FACTORS + 3                 # FM_SCENARIO: A65:E80
+N_WORST = 5
+STRESS_SHAPE = (N_WORST + 1, 5 + N_FACTORS)
+BK_STRESS_TOP = BK_SCENARIO_TOP + SCENARIO_SHAPE[0] + 3             # FM_STRESS: A83:H88, dates in I
+BK_STRESS_DATE_COL = STRESS_SHAPE[1] + 1
+
 # --- Horizons on Sizing: name -> length in years (252 trading days, 12 months a year) ----------
 HORIZONS = (("day", "=1/252"), ("month", "=1/12"), ("year", 1))
 
@@ -124,10 +154,13 @@ INPUTS = {
     "VolBudget": (SIZING, "B4"),
     "Horizon": (SIZING, "B5"),
     "PeriodsPerYear": (SIZING, "B6"),
+    "BookCapital": (BOOK, f"B{BK_CAPITAL_ROW}"),
 }
 
 #: Input ranges: name -> (sheet, range). Every cell has data validation and the input style.
 INPUT_RANGES = {
     "PortfolioWeights": (MULTIFACTOR, f"{col(MF_FIRST_COL)}{MF_WEIGHTS_ROW}:"
                                       f"{col(MF_FIRST_COL + N_ASSETS - 1)}{MF_WEIGHTS_ROW}"),
+    "BookPositions": (BOOK, f"{col(BK_FIRST_COL)}{BK_POSITIONS_ROW}:{col(BK_FIRST_COL + N_ASSETS - 1)}{BK_POSITIONS_ROW}"),
+    "BookShockValues": (BOOK, f"B{BK_SHOCKS_TOP + 1}:{col(1 + len(SCENARIOS))}{BK_SHOCKS_TOP + N_FACTORS}"),
 }
