@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core import FactorModelError, infer_periods_per_year
 from ..core.conditioning import does_not_vary, ill_conditioned
-from ..sheet.units import FALL_MARGIN, PERCENT_ANNUAL, PERCENT_MEDIAN
+from ..sheet.units import FALL_MARGIN, PERCENT_ANNUAL, PERCENT_MEDIAN, typical_size
 
 DATE_NAMES = ("date", "dt", "day", "caldt", "time")
 ID_NAMES = ("id", "security", "security_id", "secid", "permno", "ticker", "symbol", "asset", "isin", "cusip")
@@ -148,25 +149,18 @@ def _id_codes(values: pd.Series, path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def periods_per_year(dates: np.ndarray) -> float | None:
-    """252, 52, 12, 4 or 1 from the median spacing of the dates; ``None`` for fewer than 3 dates."""
+    """Periods per year the dates show (:func:`xl_factor.core.infer_periods_per_year`); ``None`` when they show none."""
     if dates.size < 3:
         return None
-    days = float(np.median(np.diff(dates).astype("timedelta64[D]").astype(float)))
-    for limit, periods in ((4, 252.0), (10, 52.0), (40, 12.0), (120, 4.0)):
-        if days <= limit:
-            return periods
-    return 1.0
+    try:
+        return float(infer_periods_per_year(dates))
+    except FactorModelError:
+        return None
 
 
 def _check_units(values: np.ndarray, names, ppy, describe, what: str) -> None:
     """Refuse a column in percent: the per-series rules of :mod:`xl_factor.sheet.units`."""
-    step = max(1, values.shape[0] // 512)
-    sample = np.sort(np.abs(values[::step]), axis=0)  # NaN sorts last
-    count = (~np.isnan(sample)).sum(axis=0)
-    cols = np.arange(values.shape[1])
-    with np.errstate(invalid="ignore"):
-        size = np.where(count > 0, 0.5 * (sample[np.maximum(count - 1, 0) // 2, cols]
-                                          + sample[np.maximum(count, 1) // 2 - (count == 0), cols]), np.nan)
+    size = typical_size(values)
     with np.errstate(invalid="ignore"):
         lowest = np.where(np.isnan(values), np.inf, values).min(axis=0)
     annual = size * np.sqrt(ppy) if ppy else np.zeros_like(size)
