@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require
 import xl_factor
 from xl_factor.cli import _parser
 
@@ -48,8 +49,8 @@ def test_version():
     assert done.stdout.strip() == f"xl-factor {xl_factor.__version__}"
 
 
-@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason=f"no console script {CONSOLE_SCRIPT}: package not pip-installed")
 def test_console_script_version():
+    require(CONSOLE_SCRIPT.exists(), f"the console script {CONSOLE_SCRIPT} (the package pip-installed)")
     done = subprocess.run([str(CONSOLE_SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"xl-factor {xl_factor.__version__}"
