@@ -1,8 +1,8 @@
 """Hostile input, as a new user's workbook hands it over: every FM_* function, every argument position.
 
-Each test asserts the CORRECT behaviour. Tests of real defects fail today;
-each of them carries a ``DEFECT:`` comment saying what happens now. The rest
-are regression tests for the fixes of issue 9 (they pass).
+Each test asserts the correct behaviour. The tests marked ``FOUND (fixed):`` failed
+when the hostile pass wrote them, after the first fixes of issue 9; the
+comment says what the code did then. All of them are regression tests now.
 
 Numbers are compared with statsmodels OLS on the cleaned data (rtol 1e-10)
 and, for near-collinear factors, with the exact rational least-squares
@@ -241,7 +241,7 @@ def test_decimal_cells_are_numbers(monthly):
 
 @pytest.mark.parametrize("bad_date", [NA, "n/a", "Date"], ids=["#N/A", "text", "second_header"])
 def test_one_bad_cell_in_the_date_column_does_not_lose_the_dates(monthly, bad_date):
-    # DEFECT: one #N/A / text cell in the date column makes the whole column "not dates": it silently
+    # FOUND (fixed): one #N/A / text cell in the date column makes the whole column "not dates": it silently
     # becomes an extra (blank) asset, rows fall back to matching by position, and with newest-first
     # rows beside oldest-first factors the betas are wrong (NoDur's MktRF beta 0.002 instead of 0.640).
     y, f = monthly["y"], monthly["f"]
@@ -258,7 +258,7 @@ def test_one_bad_cell_in_the_date_column_does_not_lose_the_dates(monthly, bad_da
 
 
 def test_whole_number_prices_are_not_dates():
-    # DEFECT: five whole-number index levels that rise by 5-8 points a day (10000, 10005, ...) are taken
+    # FOUND (fixed): five whole-number index levels that rise by 5-8 points a day (10000, 10005, ...) are taken
     # as serial dates: the first price column vanishes into the date column of FM_RETURNS' output.
     prices = ((10000.0, 50.0), (10005.0, 51.0), (10013.0, 52.0), (10020.0, 51.5), (10026.0, 53.0))
     result = call("FM_RETURNS", prices)
@@ -267,7 +267,7 @@ def test_whole_number_prices_are_not_dates():
 
 
 def test_repeated_date_is_refused_by_fm_returns(monthly):
-    # DEFECT: FM_RETURNS computes a return between two rows carrying the same date, silently
+    # FOUND (fixed): FM_RETURNS computes a return between two rows carrying the same date, silently
     # (FM_BETA, FM_EXCESS and FM_ROLLING_BETA refuse a repeated date).
     prices = excel_range(100 * (1 + monthly["y"]).cumprod())
     twice = set_cell(prices, 5, 0, prices[4][0])
@@ -288,7 +288,7 @@ def test_repeated_date_is_refused(monthly, function, args):
 
 
 def test_excess_keeps_the_row_order_of_newest_first_returns(monthly):
-    # DEFECT: with a dated rf column, FM_EXCESS returns the rows re-sorted oldest first, so an array
+    # FOUND (fixed): with a dated rf column, FM_EXCESS returns the rows re-sorted oldest first, so an array
     # formula beside newest-first returns no longer lines up with its input rows (with a scalar rf
     # and in FM_RETURNS / FM_RESID the input's row order is kept).
     y, rf = monthly["y"], monthly["rf"]
@@ -302,7 +302,7 @@ def test_excess_keeps_the_row_order_of_newest_first_returns(monthly):
 
 
 def test_one_low_vol_daily_column_in_percent_is_refused(daily_prices):
-    # DEFECT: a calm daily stock (JNJ, 120 days to 2005-07-07) in percent among decimal columns, without
+    # FOUND (fixed): a calm daily stock (JNJ, 120 days to 2005-07-07) in percent among decimal columns, without
     # dates, passes every unit check (median 0.44, never below -1.5) and gets a beta of 53.9 instead of 0.539.
     returns = daily_prices.pct_change().loc[:"2005-07-07"].iloc[-120:]
     assets = returns[["JNJ", "KO", "PG", "XOM"]].copy()
@@ -341,7 +341,7 @@ def test_prices_passed_as_returns_are_refused(monthly, level, name, function):
 
 
 def test_a_short_price_history_is_refused_as_returns(ff_monthly):
-    # DEFECT: eight FX rates around 0.3 (fewer than PRICE_MIN_ROWS = 10) pass as returns:
+    # FOUND (fixed): eight FX rates around 0.3 (fewer than PRICE_MIN_ROWS = 10) pass as returns:
     # FM_SHARPE answers 2698 (a per-period Sharpe ratio!) and FM_BETA answers 0.0025.
     frame = ff_monthly.iloc[:8]
     fx = (0.3 * (1 + 0.01 * frame["NoDur"]).cumprod()).to_frame("EURGBP")
@@ -439,7 +439,7 @@ def test_grs_on_a_factor_plus_a_constant_is_refused(monthly):
 
 @pytest.mark.parametrize("function", ["FM_VARDECOMP", "FM_REGRESS"])
 def test_an_exact_combination_of_the_factors_carries_no_residual_risk(monthly, function):
-    # DEFECT: an asset that is exactly 0.001 + 1.3 * MktRF gets idio_var 2e-34 (rounding error, which
+    # FOUND (fixed): an asset that is exactly 0.001 + 1.3 * MktRF gets idio_var 2e-34 (rounding error, which
     # FM_SIZE turns into a 2e22 position) from FM_VARDECOMP, and FM_REGRESS reports alpha t = 4.6e14, p = 0.
     # FM_GRS refuses the same asset (explained_exactly); these should refuse it too (or show idio_var 0).
     f = monthly["f"][["MktRF"]]
@@ -489,7 +489,7 @@ def test_a_recent_listing_fails_in_its_own_slot(monthly, function):
     ("FM_PCA", ()),
 ])
 def test_a_recent_listing_does_not_shrink_everyone_elses_sample(monthly, function, args):
-    # DEFECT: with one column listed 3 months ago, FM_COVMAT/FM_CORRMAT (sample, shrink) and FM_PCA
+    # FOUND (fixed): with one column listed 3 months ago, FM_COVMAT/FM_CORRMAT (sample, shrink) and FM_PCA
     # silently use only the 3 rows where every column is present for every asset: NoDur's sample
     # variance shows 8.5e-05 instead of 5.9e-04, and a 3 x 3 covariance from 3 rows is singular.
     # The short column should fail in its own slot (or the call refuse), not shrink the others' sample.
@@ -533,7 +533,7 @@ def test_an_empty_column_in_single_range_functions(monthly, function, extra):
 
 
 def test_an_empty_factor_column_is_no_factor(monthly):
-    # DEFECT: a wholly empty factor column (spare capacity in the factor block) refuses the whole call
+    # FOUND (fixed): a wholly empty factor column (spare capacity in the factor block) refuses the whole call
     # with "'NoDur', 'Durbl', 'Manuf' has 0 rows ... needs at least 6", blaming the assets. It should be
     # no factor (its beta column blank, the others the 3-factor betas) or at least an #FM! line that
     # names the factors argument and the empty column.
@@ -551,7 +551,7 @@ def test_an_empty_factor_column_is_no_factor(monthly):
 
 
 def test_a_zero_price_in_one_column_does_not_blank_the_others(monthly):
-    # DEFECT: one zero price (a data error in one stock) refuses all of FM_RETURNS with
+    # FOUND (fixed): one zero price (a data error in one stock) refuses all of FM_RETURNS with
     # "prices must be positive", naming no column; the other columns should get their returns
     # (or the line should at least name the column, 'Durbl').
     prices = 100 * (1 + monthly["y"]).cumprod()
@@ -643,7 +643,7 @@ def test_huge_scalars_never_reach_the_cell_as_infinity(values, monthly, function
 
 
 def test_huge_portfolio_weights_are_refused_with_the_right_reason(values):
-    # DEFECT: weights of 1e308 (finite, no blank) are refused with "must hold a finite number for every
+    # FOUND (fixed): weights of 1e308 (finite, no blank) are refused with "must hold a finite number for every
     # asset (a blank is not a zero weight)": the wrong reason; it should say the result overflows / is too large.
     result = call("FM_RISKCONTRIB", ((1e308, 1e308, 1e308),), values["Y"], values["F"])
     fm_line(result, "FM_RISKCONTRIB", "weights")
@@ -651,13 +651,13 @@ def test_huge_portfolio_weights_are_refused_with_the_right_reason(values):
 
 
 def test_ewma_with_a_tiny_halflife_is_a_line_not_a_blank_result(values):
-    # DEFECT: halflife 0.01 (every weight on the latest period) gives a T x K result that is blank in every
+    # FOUND (fixed): halflife 0.01 (every weight on the latest period) gives a T x K result that is blank in every
     # cell, with no #FM! line; a wholly blank result is due an #FM! line naming halflife.
     fm_line(call("FM_EWMA_BETA", values["Y1"], values["F"], 0.01), "FM_EWMA_BETA", "halflife")
 
 
 def test_hac_lags_without_hac_is_not_silently_ignored(values):
-    # DEFECT: FM_REGRESS(asset, factors, , 3) (lags given, cov_type left at nonrobust) silently returns
+    # FOUND (fixed): FM_REGRESS(asset, factors, , 3) (lags given, cov_type left at nonrobust) silently returns
     # nonrobust standard errors; giving hac_lags should either mean HAC or be refused.
     result = call("FM_REGRESS", values["Y1"], values["F"], None, 3.0)
     hac = call("FM_REGRESS", values["Y1"], values["F"], "HAC", 3.0)
@@ -733,7 +733,7 @@ def test_cache_never_confuses_cells_of_different_types(values, fresh_answers, pa
 @pytest.mark.parametrize("first,second", [("FM_BETA", "FM_COVMAT"), ("FM_COVMAT", "FM_BETA"),
                                           ("FM_RISKCONTRIB", "FM_ALPHA")])
 def test_failure_lines_do_not_depend_on_what_was_computed_before(monthly, first, second):
-    # DEFECT: the fit cache is keyed without the caller's argument name, so after FM_BETA has fitted a range
+    # FOUND (fixed): the fit cache is keyed without the caller's argument name, so after FM_BETA has fitted a range
     # with a recent listing, FM_COVMAT's slot line says "asset: 'Durbl' ..." (its argument is returns), and
     # after FM_COVMAT, FM_BETA's says "returns: ..."; a cold call says the right name.
     y = excel_range(_recent_listing(monthly))
