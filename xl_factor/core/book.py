@@ -86,17 +86,18 @@ def factor_hedge(positions, betas, factor_cov, idio_var, target_share: float = 0
                      exposure)
 
 
-def instrument_hedge(book_pnl, instruments, names) -> BookHedge:
+def instrument_hedge(positions, returns, instruments, names) -> BookHedge:
     """Minimum-variance hedge of the book's P&L in tradable instruments: ``h = -Cov(i, i)^-1 Cov(i, p)``.
 
-    ``book_pnl`` (T,) is the book's P&L per period ``p_t = w' r_t``,
-    ``instruments`` (T, M) the instruments' returns on the same periods; the
+    The book's P&L per period is ``p_t = w' r_t`` from ``positions`` (N,)
+    and the held assets' ``returns`` (T, N); ``instruments`` (T, M) are the
+    instruments' returns on the same periods; the
     rows where both are present are used. ``h`` is minus the slopes of the
     OLS of ``p`` on the instruments with a constant; volatilities are the
     sample ones (``ddof = 1``) of ``p`` and of ``p + I h``, so
     ``share_removed`` is that regression's R2.
     """
-    p = np.asarray(book_pnl, dtype=float).ravel()
+    p = np.asarray(returns, dtype=float) @ np.asarray(positions, dtype=float).ravel()
     inst = np.atleast_2d(np.asarray(instruments, dtype=float))
     rows = ~(np.isnan(p) | np.isnan(inst).any(axis=1))
     p, inst = p[rows], inst[rows]

@@ -92,7 +92,7 @@ def fm_bookhedge(positions: np.ndarray, returns: Table, factors: Table, target_s
                                   "one; target_share applies to the hedge in factors", "target_share")
         traded = _traded(w, held)
         q = pair(returns, instruments, "returns", "instruments")
-        res = core.instrument_hedge(q.asset[:, traded] @ w[traded], q.factors, q.factor_names)
+        res = core.instrument_hedge(w[traded], q.asset[:, traded], q.factors, q.factor_names)
         amounts = labelled("instrument", ("hedge",), q.factor_names, res.hedge[:, None])
     summary = (_vol(res.vol_before, periods_per_year), _vol(res.vol_after, periods_per_year), res.share_removed)
     return stacked(amounts, label_values(zip(HEDGE_SUMMARY, summary)))
