@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .conditioning import does_not_vary
 from .errors import InvalidArgument, ShapeMismatch, TooFewObservations
 from .periods import check_periods_per_year
 from .validation import as_2d, check_finite
@@ -130,7 +131,7 @@ def sharpe_ratio(returns, periods_per_year=None) -> np.ndarray:
         raise TooFewObservations("each column needs at least two returns for a standard deviation", "returns")
     mean = np.nanmean(table, axis=0)
     sd = np.nanstd(table, axis=0, ddof=1)
-    varies = sd > 1e-10 * np.abs(mean)  # a constant column leaves only rounding noise in sd
+    varies = ~does_not_vary(table)  # a constant column leaves only rounding noise in sd
     ratio = mean / np.where(varies & (sd > 0), sd, np.nan)
     if periods_per_year is None:
         return ratio
