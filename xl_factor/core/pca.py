@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .conditioning import does_not_vary
 from .errors import InvalidArgument, TooFewObservations
 from .validation import as_2d, check_finite, column_names
 
@@ -71,8 +72,7 @@ def principal_components(returns, k, asset_names=None) -> PrincipalComponents:
             f"has {rows.shape[0]} rows with every asset present; principal components need at least 2", "returns")
     cov = np.atleast_2d(np.cov(rows, rowvar=False, ddof=1))
     total = float(np.trace(cov))
-    spread = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    if not np.any(spread > 1e-10 * np.abs(rows.mean(axis=0))) or not total > 0:  # beyond rounding noise
+    if does_not_vary(rows).all() or not total > 0:  # by the one rule of core.conditioning
         raise InvalidArgument("has no variation: every column is constant, so there are no components", "returns")
     values, vectors = leading_eigenpairs(cov, count)
     loadings = vectors * _signs(vectors)
