@@ -106,10 +106,61 @@ say "pip install -e \"$target\" into $VENV"
 # unoidl-write, which recompiles the add-in's type library; skipped when both
 # are already there. Without root or apt-get the LibreOffice tests skip (fail
 # when CI is set).
+#
+# On Debian 12 the LibreOffice is the current one from bookworm-backports
+# (25.2): 7.4, in the main suite, leaves every FM_* cell of an xlsx as #NAME?
+# on open, while 25.2 binds them through the add-in's CompatibilityName
+# entries. The backports suite is added with the archive and components of
+# the system's own bookworm entry, so no mirror is named here.
+LO_PACKAGES=(libreoffice-calc-nogui python3-uno libreoffice-script-provider-python libreoffice-dev)
 has_unoidl_write() { command -v unoidl-write >/dev/null || [ -x /usr/lib/libreoffice/sdk/bin/unoidl-write ]; }
-if [ "$test_extra" -eq 1 ] && can_apt && ! { command -v soffice >/dev/null && has_unoidl_write; }; then
-    say "installing LibreOffice (Calc without a GUI, python3-uno, the SDK) with apt-get"
-    apt_install libreoffice-calc-nogui python3-uno libreoffice-script-provider-python libreoffice-dev
+soffice_major() { soffice --version 2>/dev/null | awk '{print $2}' | cut -d. -f1; }
+codename() { . /etc/os-release 2>/dev/null && printf '%s' "${VERSION_CODENAME:-}"; }
+# Writes an apt source for bookworm-backports from the system's bookworm entry
+# (deb822 .sources or a one-line sources.list); returns 1 when there is none.
+add_backports() {
+    local list=/etc/apt/sources.list.d/xl-factor-bookworm-backports.sources
+    grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+    local stanza
+    stanza=$("$PY" - <<'PYEOF'
+import glob, re
+def entries():
+    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+        for block in re.split(r"\n\s*\n", open(path).read()):
+            fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", block, re.M))
+            yield fields.get("URIs", ""), fields.get("Suites", ""), fields.get("Components", "main"), fields.get("Signed-By", "")
+    try:
+        for line in open("/etc/apt/sources.list"):
+            parts = line.split("#")[0].split()
+            if len(parts) >= 3 and parts[0] == "deb" and not parts[1].startswith("["):
+                yield parts[1], parts[2], " ".join(parts[3:]) or "main", ""
+    except OSError:
+        pass
+for uris, suites, components, keyring in entries():
+    if "bookworm" in suites.split() and uris:
+        print("Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: %s" % (uris, components))
+        if keyring.startswith("/"):
+            print("Signed-By: %s" % keyring)
+        break
+PYEOF
+)
+    [ -n "$stanza" ] || return 1
+    printf '%s\n' "$stanza" > "$list"
+    apt_updated=0
+}
+if [ "$test_extra" -eq 1 ] && can_apt; then
+    if [ "$(codename)" = bookworm ] && [ "$(soffice_major)" != 25 ]; then
+        if add_backports; then
+            say "installing LibreOffice 25.2 from bookworm-backports (Calc without a GUI, python3-uno, the SDK) with apt-get"
+            apt_install -t bookworm-backports "${LO_PACKAGES[@]}"
+        else
+            say "no bookworm entry in apt's sources to add bookworm-backports from: installing Debian's own LibreOffice"
+            apt_install "${LO_PACKAGES[@]}"
+        fi
+    elif ! { command -v soffice >/dev/null && has_unoidl_write; }; then
+        say "installing LibreOffice (Calc without a GUI, python3-uno, the SDK) with apt-get"
+        apt_install "${LO_PACKAGES[@]}"
+    fi
 fi
 
 if [ "$test_extra" -eq 1 ]; then
