@@ -60,7 +60,7 @@ def test_no_exception_escapes(function, data):
     count = data.draw(st.integers(0, len(function.args)))
     args = [data.draw(VALUE) for _ in range(count)]
     result = call(function.name, *args)
-    if isinstance(result, str):
+    if isinstance(result, str) and not (function.name == "FM_DATA" and result.startswith("FM_DATA:")):
         assert result.startswith(f"#FM! {function.name}: ") and "\n" not in result, result
         assert "internal error" not in result, (args, result)
     cells = as_cells(result)

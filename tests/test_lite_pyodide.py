@@ -188,6 +188,8 @@ def build_cases(ff_monthly, industry_excess, daily_returns):
     case("FM_STRESS", book, a, f, 3)
     case("FM_DIMSONBETA", h, f, 1)
     case("FM_VASICEKBETA", a, f)
+    case("FM_DATA", a)  # the same key as CPython's: a digest of the parsed content, whatever the runtime
+    case("FM_DATA", newest_f)
     for model_function in ("FM_MODEL", "FM_MODEL_COVMAT"):  # Lite cannot read local files: it says so
         case(model_function, "/home/analyst/model", [["MSFT"], ["WMT"]], lite_cannot_read=True)
     for layout in ("dated", "newest"):

@@ -30,10 +30,10 @@ def small_caches(monkeypatch):
     for name, store in (("TABLES", TableCache(max_entries=6)), ("FITS", FitCache(max_entries=5)),
                         ("PAIRS", PairCache(max_entries=4))):
         monkeypatch.setattr(cache, name, store)
-    import xl_factor.sheet.catalogue as catalogue
+    import xl_factor.sheet.data_keys as data_keys
     import xl_factor.sheet.functions as functions
 
-    monkeypatch.setattr(catalogue, "TABLES", cache.TABLES)
+    monkeypatch.setattr(data_keys, "TABLES", cache.TABLES)
     monkeypatch.setattr(functions, "FITS", cache.FITS)
     monkeypatch.setattr(functions, "PAIRS", cache.PAIRS)
     return cache.TABLES, cache.FITS, cache.PAIRS

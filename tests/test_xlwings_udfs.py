@@ -68,6 +68,11 @@ def ref(name):
     return {"$ref": name}
 
 
+def cell(call_id):
+    """A reference to the cell of an earlier call: arrives as the value that cell shows."""
+    return {"$cell": call_id}
+
+
 def rng(value):
     """A cell reference: arrives as a COM Range object (xlwings reads its Value)."""
     return {"$range": value}
@@ -273,6 +278,13 @@ def calls(d: Data) -> dict:
         "swbeta": ("FM_SWBETA", [ref("stocks"), ref("spx")]),
         "vasicek": ("FM_VASICEKBETA", [rng(ref("inds_h")), rng(ref("ff3_h"))]),
         "regress_origin": ("FM_REGRESS", [ref("nodur"), ref("ff3"), "nonrobust", rng(None), False]),
+        # Data keys: FM_DATA cells, then formulas that point at them instead of the ranges
+        "data_inds_h": ("FM_DATA", [ref("inds_h")]),
+        "data_ff3_h": ("FM_DATA", [rng(ref("ff3_h"))]),
+        "beta_keys": ("FM_BETA", [cell("data_inds_h"), cell("data_ff3_h")]),
+        "vardecomp_keys": ("FM_VARDECOMP", [rng(cell("data_inds_h")), cell("data_ff3_h")]),
+        "data_ff3": ("FM_DATA", [ref("ff3")]),
+        "hedge_keys": ("FM_HEDGE", [POSITION, ref("nodur"), cell("data_ff3")]),
         # Currency-formatted cells: COM hands them over as decimal.Decimal.
         "size_currency": ("FM_SIZE", [rng({"$decimal": "10000"}), v1]),
         "hedge_currency": ("FM_HEDGE", [rng({"$decimal": "1000000"}), ref("nodur"), ref("ff3")]),
@@ -285,6 +297,8 @@ def calls(d: Data) -> dict:
 # (function, args, argument the message must name)
 ERRORS = [
     ("FM_BETA", [ref("block_250"), ref("block_249")], "factors"),
+    ("FM_DATA", [rng([["Date", "NoDur"], [None, None]])], "data"),
+    ("FM_BETA", [rng("FM_DATA:0123456789abcdef0123 121x2"), ref("ff3")], "asset"),
     ("FM_BETA", [ref("nodur"), ref("ff3"), "maybe"], "add_constant"),
     ("FM_BETA", [rng(ref("nodur")), rng([["text"], ["more"]])], "factors"),
     ("FM_ALPHA", [[[0.01, 0.02, 0.03]], ref("ff3")], "asset"),
@@ -654,6 +668,18 @@ def test_currency_formatted_cells(cells, data, call_id):
     else:
         (res, _, _), = fits(data.nodur, data.ff3)
         assert_close(cells[call_id], -np.asarray(res.params[1:]) * POSITION)
+
+
+def test_data_keys_stand_in_for_their_ranges(cells, data):
+    """FM_DATA cells show one key each; formulas pointing at them give what the ranges give (checked above
+    against statsmodels), through a single-cell value and through a Range object alike."""
+    for call_id, (rows, cols) in (("data_inds_h", data.inds_h.shape), ("data_ff3_h", data.ff3_h.shape)):
+        key = cells[call_id]
+        assert shape(key) == () and key.startswith("FM_DATA:") and key.endswith(f" {rows + 1}x{cols + 1}"), key
+    assert cells["data_inds_h"] != cells["data_ff3_h"]
+    assert cells["beta_keys"] == cells["beta_holes"]
+    assert cells["vardecomp_keys"] == cells["vardecomp_holes"]
+    assert cells["hedge_keys"] == cells["hedge_full"]
 
 
 def test_vardecomp(cells, data):

@@ -42,8 +42,13 @@ sys.path[:0] = [str(REPO), str(TESTS)]
 import xlwings_windows  # noqa: E402
 
 
-def decoder(inputs: dict):
-    """A function turning request JSON into what COM hands a UDF."""
+def decoder(inputs: dict, cells: dict | None = None):
+    """A function turning request JSON into what COM hands a UDF.
+
+    ``{"$cell": call_id}`` is what a reference to the cell of an earlier
+    call hands over: the value that cell shows (its one value, for a result
+    of one cell).
+    """
     cache: dict = {}
 
     def decode(value):
@@ -57,6 +62,11 @@ def decoder(inputs: dict):
                 return decimal.Decimal(inner)
             if tag == "$range":
                 return xlwings_windows.FakeXlRange(decode(inner))
+            if tag == "$cell":
+                shown = cells[inner]
+                while isinstance(shown, (list, tuple)) and len(shown) == 1:
+                    shown = shown[0]
+                return shown
             if tag == "$ref":
                 if inner not in cache:
                     cache[inner] = decode(inputs[inner])
@@ -105,8 +115,8 @@ def run(request: dict) -> dict:
     import xl_factor.udfs as module
 
     vba, wizard = xlwings_windows.import_functions(MODULE, WORKBOOK)
-    decode = decoder(request.get("inputs", {}))
     cells, types = {}, {}
+    decode = decoder(request.get("inputs", {}), cells)
     for call_id, call in request.get("calls", {}).items():
         func = getattr(module, call["func"])
         cells[call_id] = cell = xlwings_windows.replay(func, *[decode(a) for a in call["args"]])

@@ -192,6 +192,14 @@ def FM_PNL(position, asset, factors, horizon_periods=1.0):
 
 
 @xw.func(category='Factor Model')
+@xw.arg('data', 'raw', doc='A data range as any FM_* function reads it: one column per series, optional header row and date column.')
+@xw.ret('raw')
+def FM_DATA(data):
+    "Keeps a data range in memory and shows a short key; give the key's cell wherever a data range is asked (asset, factors, returns, rf...), so a big range crosses from the sheet once however many cells use it."
+    return _run('FM_DATA', data)
+
+
+@xw.func(category='Factor Model')
 @xw.ret('raw')
 def FM_INFO():
     'Versions of xl_factor and its numerical libraries, and the runtime that called it.'

@@ -105,6 +105,19 @@ failed:
     FM_COVMAT = Err.Description
 End Function
 
+Function FM_DATA(data)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        FM_DATA = XLPy.CallUDF("xl_factor.udfs", "FM_DATA", Array(data), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        FM_DATA = XLPy.CallUDF("xl_factor.udfs", "FM_DATA", Array(data))
+        Exit Function
+    #End If
+failed:
+    FM_DATA = Err.Description
+End Function
+
 Function FM_DIMSONBETA(asset, factors, Optional lags)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed

@@ -38,7 +38,7 @@ from ..core import FactorFit, fit_factor_model
 from .runtime import MIB, cache_bytes
 
 
-class _Bounded:
+class Bounded:
     """An ordered store of at most ``max_entries`` values and ``max_bytes``, least recently used out.
 
     ``size(value)`` gives the bytes an entry keeps alive; ``nbytes`` is
@@ -86,7 +86,7 @@ class _Bounded:
         return len(self._items)
 
 
-class FitCache(_Bounded):
+class FitCache(Bounded):
     """Least-recently-used cache of factor-model fits, keyed on a digest of their inputs."""
 
     def __init__(self, max_entries: int = 64, max_bytes: int = cache_bytes(512 * MIB)):
@@ -119,11 +119,11 @@ def _digest(returns, factors, add_constant, asset_names, factor_names, asset_arg
     return h.digest()
 
 
-class TableCache(_Bounded):
+class TableCache(Bounded):
     """Least-recently-used cache of parsed ranges, keyed on the raw cells with their types."""
 
     def __init__(self, max_entries: int = 64, max_bytes: int = cache_bytes(256 * MIB)):
-        super().__init__(max_entries, max_bytes, _table_size)
+        super().__init__(max_entries, max_bytes, lambda key, table: len(key) + table_bytes(table))
 
     def get(self, raw, parse):
         """``parse(raw)``, computed once per distinct ``raw`` (a value pickle cannot write is parsed every time)."""
@@ -169,12 +169,13 @@ class RawKey:
         return isinstance(other, RawKey) and self.blob == other.blob
 
 
-def _table_size(key, table) -> int:
+def table_bytes(table) -> int:
+    """Bytes a parsed table keeps alive: its values and dates."""
     dates = 0 if table.dates is None else table.dates.nbytes
-    return len(key) + table.values.nbytes + dates
+    return table.values.nbytes + dates
 
 
-class PairCache(_Bounded):
+class PairCache(Bounded):
     """Fits of parsed tables, keyed on the identity of the (immutable, cached) tables and the options.
 
     Each entry keeps its tables alive, so an ``id`` cannot be reused while

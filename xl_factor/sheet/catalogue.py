@@ -19,19 +19,18 @@ from . import functions as fn
 from . import model as md
 from . import multifactor as mf
 from ..core.errors import InvalidArgument
-from .cache import TABLES
+from .data_keys import is_reference, read_table
 from .errors import error_line
 from .failures import computing, finish
 from .runtime import blas_threads_limited
-from .values import (Table, as_rows, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_table,
-                     parse_text)
+from .values import Table, as_rows, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_text
 
 CATEGORY = "Factor Model"
 REQUIRED = object()
 
 # How each kind of argument is read from what the spreadsheet hands over.
 _READERS: dict[str, Callable] = {
-    "table": lambda v, a, d: TABLES.get(v, lambda raw: parse_table(raw, a)),
+    "table": lambda v, a, d: read_table(v, a),  # a range, or the key of an FM_DATA cell
     "numbers": lambda v, a, d: parse_numbers(v, a),
     "number": lambda v, a, d: parse_number(v, a, None if d is REQUIRED else d, allow_missing=d is None),
     "text": lambda v, a, d: parse_text(v, a, None if d is REQUIRED else d),
@@ -43,8 +42,9 @@ _READERS: dict[str, Callable] = {
 
 
 def _number_or_table(value, argument):
-    if isinstance(value, (tuple, list, np.ndarray)) and np.size(np.asarray(value, dtype=object)) > 1:
-        return TABLES.get(value, lambda raw: parse_table(raw, argument))
+    if is_reference(value) or (
+            isinstance(value, (tuple, list, np.ndarray)) and np.size(np.asarray(value, dtype=object)) > 1):
+        return read_table(value, argument)
     return parse_number(value, argument)
 
 
@@ -176,6 +176,10 @@ CATALOGUE: tuple[Function, ...] = (
              fn.fm_annualize, "annualised values, shaped like value"),
     Function("FM_PNL", "Expected P&L position * (beta' E[f] + alpha) * horizon, and the alpha-only P&L position * alpha * horizon.",
              (_POSITION, _ASSET, _FACTORS, _HORIZON), fn.fm_pnl, "1 x 2: expected, alpha-only"),
+    Function("FM_DATA", "Keeps a data range in memory and shows a short key; give the key's cell wherever a data range "
+             "is asked (asset, factors, returns, rf...), so a big range crosses from the sheet once however many cells use it.",
+             (Arg("data", "table", "A data range as any FM_* function reads it: one column per series, optional header row and date column."),),
+             fn.fm_data, "one text cell: the key"),
     Function("FM_INFO", "Versions of xl_factor and its numerical libraries, and the runtime that called it.",
              (), fn.fm_info, "labelled 6 x 2"),
     # Multi-factor asset pricing, statistical factors and risk attribution (xl_factor.sheet.multifactor).

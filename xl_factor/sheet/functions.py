@@ -17,6 +17,7 @@ import numpy as np
 from .. import __version__, core
 from ..core.errors import InvalidArgument, ShapeMismatch
 from .cache import FITS, PAIRS
+from .data_keys import data_key
 from .excel import dates_to_serials
 from .failures import mark_failures
 from .units import check_rate, check_returns, check_scales, periods_per_year_of
@@ -370,6 +371,14 @@ def fm_pnl(position: float, asset: Table, factors: Table, horizon_periods: float
     expected, alpha_only = core.expected_pnl(
         position, fitted.alpha[0], fitted.betas[0], fitted.factor_mean_of(0), horizon_periods)
     return np.array([[expected, alpha_only]])
+
+
+def fm_data(data: Table) -> str:
+    """The key of ``data`` (see :mod:`xl_factor.sheet.data_keys`); a range with no numbers has none."""
+    if np.isnan(data.values).all():
+        raise InvalidArgument("holds no numbers; select the cells that hold the data (with its header and dates)",
+                              "data")
+    return data_key(data)
 
 
 def fm_info(runtime: str = "python"):

@@ -6,8 +6,8 @@ WebAssembly). Its conditions, and the cores a spreadsheet shares, change how the
 * **Memory.** The WebAssembly heap holds at most 2 GiB, shared by the
   interpreter, numpy, pandas, scipy, the Python lists Lite builds of every
   range it hands over, and the caches. :func:`runtime_memory_budget` gives
-  the bytes all of the sheet's caches together may hold: 1,280 MiB on
-  CPython (fits 512, tables 256, pairs 512), 256 MiB (an eighth of the heap)
+  the bytes all of the sheet's caches together may hold: 1,536 MiB on
+  CPython (fits 512, tables 256, pairs 512, data keys 256), 256 MiB (an eighth of the heap)
   under Pyodide; :func:`cache_bytes` scales one cache's CPython budget to it. It is decided at run time
   (``sys.platform == "emscripten"``), not when the wheel is built: the same
   wheel serves both.
@@ -33,8 +33,8 @@ import contextlib
 import sys
 
 MIB = 2**20
-#: Bytes the caches may hold together on CPython (fits 512 MiB, tables 256 MiB, pairs 512 MiB).
-CPYTHON_CACHE_BYTES = 1280 * MIB
+#: Bytes the caches may hold together on CPython (fits 512 MiB, tables 256 MiB, pairs 512 MiB, data keys 256 MiB).
+CPYTHON_CACHE_BYTES = 1536 * MIB
 #: Bytes the caches may hold together under Pyodide: an eighth of its 2 GiB heap.
 PYODIDE_CACHE_BYTES = 256 * MIB
 

@@ -175,6 +175,9 @@ class FactorModel(unohelper.Base, XServiceName, XServiceInfo, XLocalizable, XFac
     def fmpnl(self, position, asset, factors, horizon_periods):
         return self._call('FM_PNL', position, asset, factors, horizon_periods)
 
+    def fmdata(self, data):
+        return self._call('FM_DATA', data)
+
     def fminfo(self):
         return self._call('FM_INFO')
 
