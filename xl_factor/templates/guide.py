@@ -6,6 +6,7 @@ import math
 
 from openpyxl.styles import Alignment
 
+from ..install import steps
 from . import layout as L
 from . import style as S
 
@@ -112,6 +113,11 @@ NAME_NOTES = {
 }
 
 
+def _install_rows() -> list[tuple[str, str]]:
+    """The install steps of xl_factor.install.steps (the README's too): a target's label beside its first step."""
+    return [("sheet", f"{label}\t{text}") if label else ("text", text) for label, text in steps.guide_rows()]
+
+
 def paragraphs(prefilled: int) -> list[tuple[str, str]]:
     """(kind, text) rows of the Guide: kind is title, section, text or sheet."""
     first, last = L.SERIES_FIRST_ROW, L.SERIES_FIRST_ROW + prefilled - 1
@@ -189,18 +195,7 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
                  "assets' contributions to the tracking error add up to it."),
         ("section", "Getting the add-in (the FM_* functions)"),
         ("text", "Without the add-in every FM_* cell shows #NAME?; the plain formulas still compute."),
-        ("text", "Excel (Windows): install Python 3.11+, install the xl_factor package with pip (from its checkout: "
-                 "`pip install .`; it brings xlwings) and run `xlwings addin install`. In "
-                 "%USERPROFILE%\\.xlwings\\xlwings.conf set \"UDF MODULES\" to "
-                 "\"xl_factor.udfs\" (and \"INTERPRETER_WIN\" to your python.exe). In Excel's xlwings tab click "
-                 "Import Functions (File > Options > Trust Center: allow access to the VBA project object model). "
-                 "The functions then live in the add-in and this workbook stays a macro-free .xlsx; press "
-                 "Ctrl+Alt+F9 to recalculate."),
-        ("text", "LibreOffice Calc: with the xl_factor package installed, run `python -m xl_factor.libreoffice.install "
-                 "--profile` (close LibreOffice first; see `--help` for other targets). LibreOffice 25.2 or later "
-                 "maps the FM_* names in this file to the add-in when it opens it. LibreOffice 7.4 leaves them as "
-                 "#NAME? on opening; recalculate the file headless with xl_factor.libreoffice.recalc, which enters "
-                 "the formulas again so they bind to the add-in."),
+        *_install_rows(),
         ("section", "Data source"),
         ("text", f"Prefilled: Kenneth R. French data library, monthly, {prefilled} months from 1949-01 to 2017-03: "
                  "12 industry portfolios (total returns), MktRF, SMB, HML and RF, in decimals (extract bundled in "
