@@ -42,13 +42,13 @@ def infer_periods_per_year(dates) -> int:
     (annual). Raises when there are fewer than two dates or the spacing fits
     none of these.
     """
-    index = pd.DatetimeIndex(dates)
-    if len(index) < 2:
+    stamps = pd.DatetimeIndex(dates).as_unit("ns").asi8
+    if len(stamps) < 2:
         raise TooFewObservations(
             "need at least two dates to infer the frequency; give periods_per_year",
             "dates",
         )
-    gaps = np.diff(index.sort_values().as_unit("ns").asi8) / 86_400e9
+    gaps = np.diff(np.sort(stamps)) / 86_400e9
     median = float(np.median(gaps))
     for bound, periods in _SPACING_BOUNDS:
         if 0 < median <= bound:

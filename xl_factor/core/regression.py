@@ -188,7 +188,7 @@ def fit_factor_model(
     if y.shape[0] != f.shape[0]:
         raise ShapeMismatch(f"{asset_argument} has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
 
-    _check_factors(f, add_constant, fnames)
+    checked = _check_factors(f, add_constant, fnames)  # every row of f judged: a group on all of them needs no more
     n_assets, k = y.shape[1], f.shape[1]
     present = ~np.isnan(y) & ~np.isnan(f).any(axis=1)[:, None]
     coef = np.full((k + int(add_constant), n_assets), np.nan)
@@ -205,7 +205,8 @@ def fit_factor_model(
         fg = f if rows is None else f[rows]
         whole = rows is None and cols.size == n_assets
         yg = y if whole else y[:, cols] if rows is None else y[np.ix_(rows, cols)]
-        problem = _group_problem(fg, add_constant, fnames, names, cols, asset_argument)
+        problem = None if rows is None and checked else _group_problem(fg, add_constant, fnames, names, cols,
+                                                                       asset_argument)
         if problem is not None:
             failures.update((int(c), problem) for c in cols)
             continue
@@ -251,14 +252,20 @@ def _row_patterns(y: np.ndarray, f: np.ndarray):
         yield present[:, cols[0]].copy(), cols
 
 
-def _check_factors(f: np.ndarray, add_constant: bool, fnames) -> None:
-    """Refuse factors that are constant or collinear over every row where all of them are present."""
-    complete = f[~np.isnan(f).any(axis=1)]
+def _check_factors(f: np.ndarray, add_constant: bool, fnames) -> bool:
+    """Refuse factors that are constant or collinear over every row where all of them are present.
+
+    Returns True when that was every row of ``f`` (no factor is missing), so
+    a group of assets present on every row needs no check of its own.
+    """
+    complete_rows = ~np.isnan(f).any(axis=1)
+    complete = f if complete_rows.all() else f[complete_rows]
     if complete.shape[0] <= f.shape[1] + int(add_constant):
-        return  # too few rows to judge: each asset's own check names the shortfall
+        return False  # too few rows to judge: each asset's own check names the shortfall
     problem = _factor_problem(complete, add_constant, fnames, "over their rows")
     if problem is not None:
         raise problem
+    return complete is f
 
 
 def _factor_problem(fg: np.ndarray, add_constant: bool, fnames, where: str) -> SingularFactors | None:

@@ -85,6 +85,10 @@ def align_on_dates(left_dates, right_dates, left_name: str = "asset", right_name
     """
     left_index = check_unique_dates(left_dates, left_name)
     right_index = check_unique_dates(right_dates, right_name)
+    left_ns, right_ns = left_index.as_unit("ns").asi8, right_index.as_unit("ns").asi8
+    if len(left_ns) and np.array_equal(left_ns, right_ns):  # the same date column (the common case)
+        order = np.argsort(left_ns, kind="stable")
+        return Alignment(left_index[order], order, order)
     common = left_index.intersection(right_index).sort_values()
     if len(common) == 0:
         raise NoOverlap(
