@@ -103,6 +103,27 @@ def test_results_turn_nan_into_blanks():
     assert as_cells("#FM! FM_X: y") == [["#FM! FM_X: y"]]
 
 
+@pytest.mark.parametrize("blank", ["", None])
+def test_labelled_results_keep_types_and_blank_nan_and_none(blank):
+    table = np.array([["asset", "beta", "ok"], ["a", 1.5, True], ["b", np.nan, False], ["c", None, 2]], dtype=object)
+    got = as_cells(table, blank=blank)
+    assert got == [["asset", "beta", "ok"], ["a", 1.5, True], ["b", blank, False], ["c", blank, 2]]
+    assert [type(c) for c in got[1]] == [str, float, bool] and type(got[3][2]) is int
+    numpy_scalars = np.array([["x", np.float64(0.5), np.int64(3), np.bool_(True), np.float64("nan")]], dtype=object)
+    got = as_cells(numpy_scalars, blank=blank)
+    assert got == [["x", 0.5, 3, True, blank]]
+    assert [type(c) for c in got[0][:4]] == [str, float, int, bool], "numpy scalars leave as Python ones"
+
+
+def test_overflow_in_a_labelled_result_is_refused_and_a_label_inf_is_not():
+    from xl_factor.sheet.failures import finish
+    labelled = np.array([["inf", "beta"], ["a", 1.0]], dtype=object)
+    assert finish("FM_X", labelled) is labelled
+    labelled[1, 1] = float("inf")
+    assert finish("FM_X", labelled).startswith("#FM! FM_X: the result is too large")
+    assert finish("FM_X", np.array([["a", np.float64("-inf")]], dtype=object)).startswith("#FM! FM_X:")
+
+
 def test_a_generous_range_keeps_its_date_column():
     rows = (("Date", "NoDur"),) + tuple((d, 0.01 * i) for i, d in enumerate(DAYS)) + ((None, None),) * 20
     table = parse_table(rows, "asset")

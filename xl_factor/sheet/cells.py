@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 
 def as_cells(result, blank=""):
@@ -28,7 +29,16 @@ def as_cells(result, blank=""):
         cells = array.astype(object)
         cells[np.isnan(array)] = blank
         return cells.tolist()
+    flat = array.ravel()
+    if set(map(type, flat)) <= _PLAIN:  # one C pass over the types; then blanks by mask, not cell by cell
+        cells = array.copy()
+        cells[pd.isna(array)] = blank
+        return cells.tolist()
     return [[_scalar(c, blank) for c in row] for row in array.tolist()]
+
+
+#: Cell types a result may hand over as they are (a float NaN or None still becomes the blank).
+_PLAIN = {float, str, bool, int, type(None)}
 
 
 def _scalar(value, blank):
@@ -36,6 +46,6 @@ def _scalar(value, blank):
         return blank
     if isinstance(value, float) and math.isnan(value):
         return blank
-    if isinstance(value, (np.floating, np.integer)):
+    if isinstance(value, np.generic):  # numpy scalars (float64, int64, bool_) leave as Python ones
         return _scalar(value.item(), blank)
     return value

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -66,10 +67,10 @@ def finish(function: str, result):
     if array.dtype.kind == "f":
         overflow = bool(np.isinf(array).any())
     elif array.dtype == object and array.size:
-        # One C pass (text reads as NaN, or as inf for a label such as "inf"); then only the suspects in Python.
+        # The float cells, found in one C pass over the cells (a label such as "inf" is text, not a number).
         cells = array.ravel()
-        suspects = np.flatnonzero(np.isinf(pd.to_numeric(pd.Series(cells), errors="coerce").to_numpy(float)))
-        overflow = any(isinstance(cells[i], float) for i in suspects)
+        numbers = np.fromiter(map(isinstance, cells, itertools.repeat(float)), bool, count=cells.size)
+        overflow = bool(np.isinf(cells[numbers].astype(float)).any())
     else:
         overflow = False
     return error_line(function, _overflow()) if overflow else result
