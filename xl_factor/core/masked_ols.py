@@ -59,17 +59,16 @@ def masked_fit(y: np.ndarray, f: np.ndarray, present: np.ndarray, add_constant: 
     z = np.where(factor_ok[:, None], (f - centre) / scale, 0.0)
     x = np.column_stack([np.ones(n_rows), z]) if add_constant else z
     w = present.astype(float)
-    y0 = y.copy()
-    y0[~present] = 0.0
+    y0 = np.where(present, y, 0.0)  # one pass (a copy, then a masked assignment, is two and slower)
 
     upper = np.triu_indices(p)
     sums = w.T @ (x[:, upper[0]] * x[:, upper[1]])  # (N, p(p+1)/2): every asset's x'x at once
     moments = np.empty((n_assets, p, p))
     moments[:, upper[0], upper[1]] = sums
     moments[:, upper[1], upper[0]] = sums
-    count = w.sum(axis=0)
-    sum_y = y0.sum(axis=0)
-    xy = np.column_stack([sum_y, y0.T @ z]) if add_constant else y0.T @ z
+    count = sums[:, 0] if add_constant else w.sum(axis=0)  # with a constant, x'x's corner counts the rows
+    xy = y0.T @ x  # (N, p): with a constant, its first column is each asset's sum of returns
+    sum_y = xy[:, 0] if add_constant else y0.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sum_z = moments[:, 0, 1:] if add_constant else w.T @ z
         mean_z = sum_z / count[:, None]
