@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import itertools
 
 import numpy as np
-import pandas as pd
 
 from ..core.errors import NonFiniteValues
 from .errors import error_line
@@ -67,10 +65,8 @@ def finish(function: str, result):
     if array.dtype.kind == "f":
         overflow = bool(np.isinf(array).any())
     elif array.dtype == object and array.size:
-        # The float cells, found in one C pass over the cells (a label such as "inf" is text, not a number).
-        cells = array.ravel()
-        numbers = np.fromiter(map(isinstance, cells, itertools.repeat(float)), bool, count=cells.size)
-        overflow = bool(np.isinf(cells[numbers].astype(float)).any())
+        # Compared in C cell by cell: a number equals infinity, a label such as "inf" (text) does not.
+        overflow = bool((array == np.inf).any() or (array == -np.inf).any())
     else:
         overflow = False
     return error_line(function, _overflow()) if overflow else result
