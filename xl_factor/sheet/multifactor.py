@@ -107,7 +107,9 @@ def _time_varying(asset: Table, factors: Table, function: str, estimate, argumen
     if header:
         labels = list(p.asset_names) if chosen is not None else [
             f"{a}:{f}" for a in p.asset_names for f in p.factor_names]
-        out = np.vstack([np.array(labels, dtype=object)[None, :], out.astype(object)])
+        table = np.empty((out.shape[0] + 1, out.shape[1]), dtype=object)  # one conversion of the floats
+        table[0], table[1:] = labels, out
+        out = table
     if failures:
         out = np.array(out, dtype=object)
         for i, error in failures.items():
