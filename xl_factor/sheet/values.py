@@ -39,6 +39,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib as _lib
 from pandas.api.types import infer_dtype
 
 from ..core.errors import InvalidArgument, ShapeMismatch
@@ -153,7 +154,7 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     if dates is not None:
         date_label = (names[0] or None) if names else None
         names = names[1:] if names else None
-        cells = np.array(rows, dtype=object)
+        cells = object_cells(rows)
         cells[:, 0] = None  # the dates are read; blanking them keeps the block contiguous for one type scan
         values = objects_to_float(cells)[:, 1:]
     else:
@@ -163,6 +164,21 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     if names is not None:
         names = tuple(n or f"col{i + 1}" for i, n in enumerate(names))
     return Table(values, names, dates, date_label)
+
+
+def object_cells(rows: list) -> np.ndarray:
+    """Equal-length rows of cells as a 2-D object array, the cells as they are.
+
+    pandas' row-tuple converter (what its DataFrame constructor uses) is 2x
+    to 4x faster than ``numpy.array(rows, dtype=object)``, which first
+    probes every row for nested sequences; numpy's remains the fallback.
+    """
+    try:
+        if all(type(row) is tuple for row in rows):
+            return _lib.to_object_array_tuples(rows)
+        return _lib.to_object_array([list(row) for row in rows])
+    except Exception:  # noqa: BLE001 - a pandas without these converters: numpy's own
+        return np.array(rows, dtype=object)
 
 
 def to_float(rows) -> np.ndarray:
