@@ -616,3 +616,14 @@ def test_nothing_recorded_means_nothing_to_uninstall(tmp_path):
     code, text = run(["--uninstall"], state_dir=tmp_path / "state", cwd=tmp_path)
     assert code == 0 and "nothing to uninstall" in text and not (tmp_path / "state").exists()
     assert TRUST.startswith("in Excel: File > Options > Trust Center")
+
+
+def test_dry_run_into_a_reader_that_stops_early_ends_quietly():
+    """`install_addin.py --dry-run | head -1`: the pipe closes after one line; no traceback, exit 0."""
+    reader = subprocess.Popen([sys.executable, str(REPO / "install_addin.py"), "--dry-run"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, cwd=REPO)
+    first = reader.stdout.readline()
+    reader.stdout.close()  # what head does after its line
+    _, stderr = reader.communicate(timeout=60)
+    assert first.startswith(b"xl_factor ")
+    assert reader.returncode == 0 and b"Traceback" not in stderr, stderr.decode()

@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None, **overrides) -> int:
         ctx.out(f"interrupted: what was done so far is recorded in {ctx.state_dir}: run the same command again to "
                 f"finish, or python3 install_addin.py --uninstall to undo it")
         return 130
+    except BrokenPipeError:  # the output went to a pager or `head` that stopped reading: nothing is wrong
+        sys.stdout = None  # no flush of the closed pipe at exit, which would print a traceback
+        return 0
 
 
 def _damage(ctx: Context) -> StateError | None:
