@@ -129,3 +129,19 @@ def test_a_generous_range_keeps_its_date_column():
     table = parse_table(rows, "asset")
     assert table.dates is not None and table.n_rows == 25
     assert np.isnan(table.values[5:]).all() and table.values[:5, 0].tolist() == [0.0, 0.01, 0.02, 0.03, 0.04]
+
+
+def test_small_ranges_are_interned_by_their_parsed_content():
+    """At most SMALL_RANGE cells: parsed each time, one Table per parsed content (so fits stay found)."""
+    from xl_factor.sheet import cache
+
+    rows = (("Date", "A"),) + tuple((dt.datetime(2020, 1, i + 1), 0.01 * i) for i in range(20))
+    first = cache.TABLES.get(rows, lambda raw: parse_table(raw, "asset"))
+    again = cache.TABLES.get(tuple(tuple(r) for r in rows), lambda raw: parse_table(raw, "asset"))
+    assert again is first
+    for cell in (False, -0.0, "0", None):  # each parses differently from 0.0, so each is its own table
+        other = tuple(r if i != 3 else (r[0], cell) for i, r in enumerate(rows))
+        zero = tuple(r if i != 3 else (r[0], 0.0) for i, r in enumerate(rows))
+        a = cache.TABLES.get(other, lambda raw: parse_table(raw, "asset"))
+        b = cache.TABLES.get(zero, lambda raw: parse_table(raw, "asset"))
+        assert a is not b and a.values.tobytes() != b.values.tobytes(), cell

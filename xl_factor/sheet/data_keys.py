@@ -21,13 +21,10 @@ refused in one line that says to recalculate the FM_DATA cell.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
-import numpy as np
-
 from ..core.errors import InvalidArgument
-from .cache import TABLES, Bounded, table_bytes
+from .cache import TABLES, Bounded, content_digest, table_bytes
 from .errors import PREFIX as ERROR_PREFIX
 from .runtime import MIB, cache_bytes
 from .values import Table, parse_table
@@ -46,14 +43,9 @@ KEYS = Bounded(256, cache_bytes(256 * MIB), lambda key, table: len(key) + table_
 
 def data_key(table: Table) -> str:
     """The key of ``table``, stored so that :func:`read_table` finds it."""
-    h = hashlib.sha1(usedforsecurity=False)
-    h.update(repr((table.values.shape, table.names, table.date_label)).encode())
-    h.update(np.ascontiguousarray(table.values).data)
-    if table.dates is not None:
-        h.update(table.dates.as_unit("ns").asi8.tobytes())
     rows = table.n_rows + (table.names is not None)
     cols = table.n_cols + (table.dates is not None)
-    key = f"{PREFIX}{h.hexdigest()[:20]} {rows}x{cols}"
+    key = f"{PREFIX}{content_digest(table).hex()[:20]} {rows}x{cols}"
     KEYS.store(key, table)
     return key
 
