@@ -1,5 +1,9 @@
 """The template workbooks: committed files equal a fresh build, and their structure holds.
 
+The staleness check needs no LibreOffice: a fresh build without cached values,
+given the committed file's cached values, must give the committed file byte
+for byte (tests/test_cached_values.py checks the cached values themselves).
+
 Structure is read back with openpyxl: sheets, named ranges, validated
 inputs, no macros or external links, native charts, and every FM_* formula
 calls a catalogue function with a valid number of arguments over an
@@ -21,12 +25,13 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from xl_factor.datasets import ff_monthly
 from xl_factor.sheet.catalogue import BY_NAME
-from xl_factor.templates import build_templates
+from xl_factor.templates import build_templates, cached_values, guard
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "workbook_templates" / "factor_hedging.xlsx"
 
 SHEETS = ["Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance", "MultiFactor", "Book"]
+RESULT_SHEETS = SHEETS[3:]
 INPUTS = {"AssetName", "FactorName", "CovType", "Position", "TargetShare", "VolBudget", "Horizon", "PeriodsPerYear",
           "BookCapital"}
 #: Named input ranges: every cell is an input like those of INPUTS.
@@ -40,7 +45,7 @@ _STAMPS = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    (path,) = build_templates(tmp_path_factory.mktemp("templates"))
+    (path,) = build_templates(tmp_path_factory.mktemp("templates"), cached=False)
     return path
 
 
@@ -58,16 +63,26 @@ def _parts(path: Path) -> dict[str, bytes]:
 
 # --- staleness -----------------------------------------------------------------------------------------
 
+REBUILD = "rebuild with `python -m xl_factor.templates` (LibreOffice needed) and commit the result"
+
+
 def test_committed_workbook_equals_a_fresh_build(built):
-    assert COMMITTED.exists(), "workbook_templates/factor_hedging.xlsx is missing: run `xl-factor templates`"
+    assert COMMITTED.exists(), f"workbook_templates/factor_hedging.xlsx is missing: {REBUILD}"
     committed, fresh = _parts(COMMITTED), _parts(built)
-    assert sorted(committed) == sorted(fresh), "parts differ: run `xl-factor templates` and commit the result"
+    assert sorted(committed) == sorted(fresh), f"parts differ: {REBUILD}"
+    cached = cached_values.read(committed)
+    uncached = sorted(f"{sheet}!{cell}" for (sheet, cell), value in cached.items() if value is None)
+    assert not uncached, f"{len(uncached)} formula cells without a cached value, first {uncached[:5]}: {REBUILD}"
+    try:
+        fresh = cached_values.add(fresh, cached)
+    except cached_values.CachedValuesError as error:
+        pytest.fail(f"the formula cells changed ({error}): {REBUILD}")
     stale = [name for name in fresh if committed[name] != fresh[name]]
-    assert not stale, f"stale parts {stale}: run `xl-factor templates` and commit the result"
+    assert not stale, f"stale parts {stale}: {REBUILD}"
 
 
 def test_build_is_reproducible(built, tmp_path):
-    (again,) = build_templates(tmp_path)
+    (again,) = build_templates(tmp_path, cached=False)
     assert again.read_bytes() == built.read_bytes()
 
 
@@ -428,8 +443,37 @@ def test_every_fm_formula_calls_a_catalogue_function_with_valid_arguments(wb):
             "FM_GRS", "FM_RISKCONTRIB", "FM_BOOKHEDGE", "FM_ACTIVERISK", "FM_SCENARIO", "FM_STRESS"} <= seen
 
 
+def test_every_result_sheet_has_the_add_in_banner_and_only_it_probes_with_fm_info(wb):
+    """G1 of each result sheet is blank with the add-in, the message without; row 1 holds only it and the title."""
+    banner = f'=IF(ISERROR(FM_INFO()),"{guard.MESSAGE}","")'
+    probes = {(ws.title, cell.coordinate) for ws, cell, _, text in _fm_cells(wb) if "FM_INFO" in text}
+    assert probes == {(sheet, "G1") for sheet in RESULT_SHEETS}
+    for sheet in RESULT_SHEETS:
+        ws = wb[sheet]
+        assert ws["G1"].value == banner, sheet
+        assert [c.coordinate for c in ws[1] if c.value is not None] == ["A1", "G1"], sheet
+        # The title (14 pt bold, about 1.3 character widths a letter) fits left of the banner.
+        room = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, 7))
+        assert 1.3 * len(ws["A1"].value) <= room, f"{sheet}: the title runs under the banner"
+
+
+def test_checks_and_the_hedged_growth_read_the_banner(wb):
+    """Cells that would look like answers without the add-in (OK/CHECK cells, growth of 1) show the banner instead."""
+    guard_text = 'IF($G$1<>"",$G$1,'
+    checks = [(ws.title, cell.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+              if isinstance(cell.value, str) and '"OK","CHECK"' in cell.value]
+    assert len(checks) == 11
+    for sheet, ref in checks:
+        assert wb[sheet][ref].value.startswith("=" + guard_text), f"{sheet}!{ref}"
+    ws = wb["Hedging"]
+    for row in (4, 5, CAPACITY + 3):
+        assert guard_text in ws[f"S{row}"].value and guard_text not in ws[f"R{row}"].value
+
+
 def test_array_formula_ranges_have_the_documented_shapes(wb):
     for ws, cell, value, text in _fm_cells(wb):
+        if (ws.title, cell.coordinate) in {(sheet, "G1") for sheet in RESULT_SHEETS}:
+            continue  # the banner: FM_INFO inside ISERROR, one cell (the test above)
         ((name, args),) = list(_calls(text))
         expected = _documented_shape(wb, ws.title, name, args)
         where = f"{ws.title}!{cell.coordinate} {text}"

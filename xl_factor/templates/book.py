@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference
 
+from . import guard as G
 from . import layout as L
 from . import style as S
 
@@ -53,11 +54,6 @@ OUTPUTS = {
     "BookWorstPnl": f"B{L.BK_STRESS_TOP + 1}",
     "BookWorstDate": f"{L.col(L.BK_STRESS_DATE_COL)}{L.BK_STRESS_TOP + 1}",
 }
-
-
-def _ok(expression: str, tolerance: str) -> str:
-    """OK or CHECK; blank when the checked cell is blank (the FM_* result above is an #FM! line)."""
-    return f'=IF(ISNUMBER({expression}),IF(ABS({expression})<={tolerance},"OK","CHECK"),"")'
 
 
 def _bold(ws, row: int, first_col: int, last_col: int) -> None:
@@ -181,7 +177,7 @@ def _hedge(wb, ws) -> None:
     after = f"D{_HEDGE_FACTORS}:D{_HEDGE_FACTORS + K - 1}"
     S.label(ws, f"A{row + 3}", "Check: every factor exposure after the factor hedge is zero",
             f'=IF(COUNT({after})={K},SUMPRODUCT(ABS({after})),"")', "0.0E+00")
-    ws[f"C{row + 3}"] = _ok(f"B{row + 3}", "1E-6")
+    ws[f"C{row + 3}"] = G.check(f"B{row + 3}", "1E-6")
     ws[f"C{row + 3}"].font = S.CHECK_FONT
     S.note(ws, f"D{row}", "the MktRF hedge is fitted on the realised P&L of the rows where every held asset has a "
                           "return, so its volatility before differs a little from the model's")
@@ -224,10 +220,10 @@ def _active(wb, ws) -> None:
     row = L.BK_ACTIVE_CHECK_ROW
     S.label(ws, f"A{row}", "Check: the assets' te_contrib add up to the tracking error",
             f'=IF(ISNUMBER(TrackingError),SUM(D{L.BK_ACTIVE_ASSETS}:D{_LAST_ASSET})-TrackingError,"")', "0.0E+00")
-    ws[f"C{row}"] = _ok(f"B{row}", "1E-12")
+    ws[f"C{row}"] = G.check(f"B{row}", "1E-12")
     S.label(ws, f"A{row + 1}", "Check: the assets' pct_contrib add up to 1",
             f'=IF(ISNUMBER(TrackingError),SUM(E{L.BK_ACTIVE_ASSETS}:E{_LAST_ASSET})-1,"")', "0.0E+00")
-    ws[f"C{row + 1}"] = _ok(f"B{row + 1}", "1E-12")
+    ws[f"C{row + 1}"] = G.check(f"B{row + 1}", "1E-12")
     for r in (row, row + 1):
         ws[f"C{r}"].font = S.CHECK_FONT
     _chart(ws)

@@ -7,6 +7,7 @@ import math
 from openpyxl.styles import Alignment
 
 from ..install import steps
+from . import guard as G
 from . import layout as L
 from . import style as S
 
@@ -207,8 +208,10 @@ def paragraphs(prefilled: int) -> list[tuple[str, str]]:
 def build(wb, ws, prefilled: int) -> None:
     S.title(ws, "Factor hedging and sizing: template workbook of xl_factor",
             "Read this first. Inputs are the yellow cells; paste data on the Data sheet.")
-    ws["A3"] = ("Without the FM_* add-in every FM_* cell shows #NAME? and the checks show nothing useful: see "
-                "'Getting the add-in' below (Excel: xlwings; LibreOffice: python -m xl_factor.libreoffice.install).")
+    ws["A3"] = ("Numbers on opening were computed when this file was built (LibreOffice with the add-in). Without "
+                "the FM_* add-in a spreadsheet that recalculates shows #NAME? in every FM_* cell, and the checks "
+                f"and the banner at the top of each result sheet say '{G.MESSAGE}': see 'Getting the add-in' "
+                "below (Excel: xlwings; LibreOffice: python -m xl_factor.libreoffice.install).")
     ws["A3"].font = S.WARNING_FONT
     row = 4
     for kind, text in paragraphs(prefilled):

@@ -12,14 +12,11 @@ from __future__ import annotations
 from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.axis import DateAxis
 
+from . import guard as G
 from . import layout as L
 from . import style as S
 
 OUTPUTS = {"HedgeFull": "B9", "ShareBefore": "B15", "HedgeTarget": "B16", "ShareAfter": "B18"}
-
-
-def _ok(expression: str, tolerance: str = "1E-9") -> str:
-    return f'=IF(ABS({expression})<={tolerance},"OK","CHECK")'
 
 
 def build(wb, ws, prefilled: int) -> None:
@@ -43,7 +40,7 @@ def build(wb, ws, prefilled: int) -> None:
     ws["A9"] = '="Hedge: amount of "&FactorName&" to hold"'
     S.formula(ws, "B9", "=FM_HEDGE(Position,AssetSeries,FactorSeries)", S.MONEY)
     S.label(ws, "A10", "Check: - beta x position", "=-B8*Position", S.MONEY)
-    ws["C10"] = _ok("B9-B10", "1E-9*MAX(1,ABS(B10))")
+    ws["C10"] = G.check("B9-B10", "1E-9*MAX(1,ABS(B10))")
     S.label(ws, "A11", "Hedge per unit of the asset", "=B9/Position", S.BETA)
     ws["A12"] = "Factor share after the full hedge"
     S.formula(ws, "B12", "=FM_RISKSHARE(AssetSeries,FactorSeries,B11)", S.SHARE)
@@ -57,14 +54,14 @@ def build(wb, ws, prefilled: int) -> None:
     ws["A18"] = "Factor share after the limit hedge"
     S.formula(ws, "B18", "=FM_RISKSHARE(AssetSeries,FactorSeries,B17)", S.SHARE)
     S.label(ws, "A19", "Check: share after = MIN(limit, share before)", "=B18-MIN(TargetShare,B15)", "0.0E+00")
-    ws["C19"] = _ok("B19")
+    ws["C19"] = G.check("B19", "1E-9")
 
     S.section(ws, "A21", "Tracking and hedged series (columns O:S)")
     ws["A22"] = "Alpha per period (FM_ALPHA)"
     S.formula(ws, "B22", "=FM_ALPHA(AssetSeries,FactorSeries)", S.VARIANCE)
     S.label(ws, "A23", "Mean of the hedged series", "=AVERAGE(HedgedSeries)", S.VARIANCE)
     S.label(ws, "A24", "Check: mean of hedged - alpha", "=B23-B22", "0.0E+00")
-    ws["C24"] = _ok("B24", "1E-12")
+    ws["C24"] = G.check("B24", "1E-12")
     S.label(ws, "A25", "Mean of the tracking series", "=AVERAGE(TrackingSeries)", S.VARIANCE)
     for cell in ("C10", "C19", "C24"):
         ws[cell].font = S.CHECK_FONT
@@ -95,8 +92,10 @@ def _series_block(wb, ws) -> None:
                 value=f"={L.REGRESSION}!{date}{row}").number_format = S.DATE
         for target, source in ((cum_a, f"{L.REGRESSION}!{asset}{row}"), (cum_h, f"{hedged}{row}")):
             prev = f"{target}{row - 1}"
-            ws[f"{target}{row}"] = (f'=IF(ISNUMBER(${L.col(L.HEDGE_DATE_COL)}{row}),'
-                                    f'IF(ISNUMBER({prev}),{prev},1)*(1+IF(ISNUMBER({source}),{source},0)),"")')
+            growth = f"IF(ISNUMBER({prev}),{prev},1)*(1+IF(ISNUMBER({source}),{source},0))"
+            if target == cum_h:  # the hedged returns are FM_HEDGED: without the add-in, the banner, not 1.000
+                growth = G.guarded(growth)
+            ws[f"{target}{row}"] = f'=IF(ISNUMBER(${L.col(L.HEDGE_DATE_COL)}{row}),{growth},"")'
             ws[f"{target}{row}"].number_format = "0.000"
     for defined in ("TrackingSeries", "HedgedSeries"):
         S.name(wb, defined, L.DATA_NAMES[defined])

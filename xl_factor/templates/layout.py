@@ -23,6 +23,8 @@ WORKBOOK = "factor_hedging.xlsx"
 GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR, BOOK = (
     "Guide", "Data", "Excess", "Regression", "Hedging", "Sizing", "Covariance", "MultiFactor", "Book")
 SHEETS = (GUIDE, DATA, EXCESS, REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR, BOOK)
+#: Sheets of FM_* results: each has the add-in banner at its top (guard.py).
+RESULT_SHEETS = (REGRESSION, HEDGING, SIZING, COVARIANCE, MULTIFACTOR, BOOK)
 
 # --- Data: A date, B:M assets (total returns), N:P factors, Q risk-free rate -------------------
 ASSETS = INDUSTRIES

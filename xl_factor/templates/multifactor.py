@@ -11,6 +11,7 @@ K only (layout.py), never on the number of periods.
 
 from __future__ import annotations
 
+from . import guard as G
 from . import layout as L
 from . import style as S
 
@@ -32,11 +33,6 @@ OUTPUTS = {
     "PortfolioVar": f"B{_RISK_TOTAL}",
     "PortfolioVol": f"C{_RISK_TOTAL}",
 }
-
-
-def _ok(expression: str, tolerance: str = "1E-12") -> str:
-    """OK or CHECK; blank when the checked cell is blank (the FM_* result above is an #FM! line)."""
-    return f'=IF(ISNUMBER({expression}),IF(ABS({expression})<={tolerance},"OK","CHECK"),"")'
 
 
 def _asset_header(i: int) -> str:
@@ -203,9 +199,9 @@ def _risk(ws) -> None:
     last = _RISK_ASSETS + N - 1
     S.label(ws, f"A{row + 1}", "Check: asset pct_contrib add up to the total (1)",
             f'=IF(ISNUMBER(D{_RISK_TOTAL}),SUM(E{_RISK_ASSETS}:E{last})-D{_RISK_TOTAL},"")', "0.0E+00")
-    ws[f"C{row + 1}"] = _ok(f"B{row + 1}")
+    ws[f"C{row + 1}"] = G.check(f"B{row + 1}", "1E-12")
     S.label(ws, f"A{row + 2}", "Check: asset vol_contrib add up to the volatility",
             f'=IF(ISNUMBER(PortfolioVol),SUM(D{_RISK_ASSETS}:D{last})-PortfolioVol,"")', "0.0E+00")
-    ws[f"C{row + 2}"] = _ok(f"B{row + 2}", "1E-12*PortfolioVol")
+    ws[f"C{row + 2}"] = G.check(f"B{row + 2}", "1E-12*PortfolioVol")
     for r in (row + 1, row + 2):
         ws[f"C{r}"].font = S.CHECK_FONT

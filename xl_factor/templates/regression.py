@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 
+from . import guard as G
 from . import layout as L
 from . import style as S
 
@@ -66,7 +67,7 @@ def build(wb, ws, prefilled: int) -> None:
     ws[f"E{vd + 1}"].number_format = S.SHARE
     S.label(ws, f"A{vd + 3}", "Check: factor_var + idio_var - total_var",
             f"=C{vd + 1}+D{vd + 1}-B{vd + 1}", "0.0E+00")
-    ws[f"C{vd + 3}"] = f'=IF(ABS(B{vd + 3})<=1E-12,"OK","CHECK")'
+    ws[f"C{vd + 3}"] = G.check(f"B{vd + 3}", "1E-12")
     ws[f"C{vd + 3}"].font = S.CHECK_FONT
 
     # What the function's identifiers mean, beside its summary rows (the function keeps its identifiers).

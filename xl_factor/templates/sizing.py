@@ -7,6 +7,7 @@ of the data. The horizon table turns the horizon into periods of the data
 
 from __future__ import annotations
 
+from . import guard as G
 from . import layout as L
 from . import style as S
 
@@ -65,7 +66,7 @@ def build(wb, ws) -> None:
     ws["E21"], ws["E22"] = "=B21*SQRT(TotalVar*HorizonPeriods)", "=B22*SQRT(IdioVar*HorizonPeriods)"
     ws["E21"].number_format = ws["E22"].number_format = S.MONEY
     for row in (21, 22):
-        ws[f"G{row}"] = f'=IF(ABS(E{row}-VolBudget)<=1E-9*VolBudget,"OK","CHECK")'
+        ws[f"G{row}"] = G.check(f"E{row}-VolBudget", "1E-9*VolBudget")
         ws[f"G{row}"].font = S.CHECK_FONT
     S.formula(ws, "F21", "=FM_SHARPE(AssetSeries,PeriodsPerYear)", S.RATIO)
     S.formula(ws, "F22", "=FM_SHARPE(HedgedSeries,PeriodsPerYear)", S.RATIO)
