@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     templates.add_argument("--out", default=None, metavar="DIR",
                            help="folder to write into, made if missing (default: the current folder)")
     templates.add_argument("--force", action="store_true", help="replace workbooks that are already there")
+    templates.add_argument("--no-cached-values", action="store_true",
+                           help="write formulas without the values LibreOffice computes for them (no LibreOffice "
+                                "needed; viewers that do not calculate then show empty cells)")
     refresh = command(
         "refresh", "fill a template with new data, recalculate in LibreOffice, write a values-only report",
         "Put the rows of a CSV into a template's Data sheet, recalculate the workbook in a headless "
@@ -136,6 +139,7 @@ def _model_build(args) -> int:
 def _templates(args) -> int:
     """Build into --out or the current folder (never the package's folder); refuse to replace without --force."""
     from .templates import TEMPLATES, build_templates
+    from .templates.cached_values import CachedValuesError
 
     out = Path(args.out) if args.out is not None else Path.cwd()
     if out.exists() and not out.is_dir():
@@ -147,8 +151,13 @@ def _templates(args) -> int:
         print(f"xl-factor templates: {names} already there, nothing written; add --force to replace, "
               "or --out another folder", file=sys.stderr)
         return 2
-    for path in build_templates(out):
-        print(f"wrote {path}")
+    try:
+        written = build_templates(out, cached=not args.no_cached_values)
+    except CachedValuesError as error:
+        print(f"xl-factor templates: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}{' without cached values' if args.no_cached_values else ''}")
     return 0
 
 
