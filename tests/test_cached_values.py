@@ -13,6 +13,7 @@ when CI is set).
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 import zipfile
 from collections import Counter
@@ -20,14 +21,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 import test_templates_libreoffice as lo
 from conftest import require
 from xl_factor.libreoffice import office, recalc
-from xl_factor.templates import build_templates, cached_values, guard
+from xl_factor.templates import build_templates, cached_values, guard, workbook_parts, zip_parts
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook_templates" / "factor_hedging.xlsx"
 RESULT_SHEETS = ("Regression", "Hedging", "Sizing", "Covariance", "MultiFactor", "Book")
@@ -161,3 +162,49 @@ def test_without_the_add_in_the_banner_and_the_guarded_cells_say_so(libreoffice)
     assert set(hedged) == {guard.MESSAGE} and values[("Hedging", "S823")] == ""
     assert values[("Sizing", "E6")] == "OK"  # periods per year from the dates: no FM_* involved
     assert isinstance(values[("Hedging", "R822")], float)  # the unhedged growth of 1 needs no add-in
+
+
+def test_no_formula_returns_a_logical():
+    """LibreOffice reports TRUE/FALSE as 1/0, which would be cached as numbers: no formula's result is a logical."""
+    logical = re.compile(r"(?:AND|OR|NOT|XOR|TRUE|FALSE|IS[A-Z]+|EXACT)\(")
+    found = []
+    for ws in load_workbook(COMMITTED).worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                text = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
+                if not (isinstance(text, str) and text.startswith("=")):
+                    continue
+                body, depth, outer = re.sub(r'"[^"]*"', '""', text[1:]), 0, ""
+                for ch in body:
+                    depth += (ch == "(") - (ch == ")")
+                    outer += ch if depth == 0 and ch not in "()" else ""
+                if re.search(r"[<>=]", outer) or logical.match(body):
+                    found.append(f"{ws.title}!{cell.coordinate}: {text}")
+    assert not found, found[:5]
+
+
+def test_cached_values_fill_array_cells_and_rows_the_sheet_omits(tmp_path):
+    """An unstyled array range has no cells below its first one in openpyxl's XML: they are added, in order."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["C1"] = "label"
+    ws["A1"] = ArrayFormula("A1:B3", "=FM_BETA(X,Y)")
+    ws["D5"] = "=1/3"
+    parts = workbook_parts(wb)
+    values = {("S", "A1"): 0.1, ("S", "B1"): "b", ("S", "A2"): 2.0, ("S", "B2"): "", ("S", "A3"): 1e-300,
+              ("S", "B3"): -7.25, ("S", "D5"): 1 / 3}
+    with_values = cached_values.add(parts, values)
+    assert cached_values.read(with_values) == values
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(zip_parts(with_values))
+    shown = load_workbook(path, data_only=True)["S"]
+    assert [[c.value for c in row] for row in shown.iter_rows(min_row=1, max_row=5, max_col=4)] == [
+        [0.1, "b", "label", None], [2, None, None, None], [1e-300, -7.25, None, None], [None] * 4,
+        [None, None, None, 1 / 3]]
+    formulas = load_workbook(path)["S"]
+    assert formulas["A1"].value.ref == "A1:B3" and formulas["D5"].value == "=1/3"
+    with pytest.raises(cached_values.CachedValuesError, match="no value for"):
+        cached_values.add(parts, {k: v for k, v in values.items() if k != ("S", "B3")})
+    with pytest.raises(cached_values.CachedValuesError, match="holds no formula"):
+        cached_values.add(parts, {**values, ("S", "C1"): 1.0})

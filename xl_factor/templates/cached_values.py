@@ -10,6 +10,9 @@ as the cell's cached value: ``<v>`` after ``<f>``, ``t="str"`` for a text, in
 every cell of an array formula's range. LibreOffice's own save is never
 shipped: it rewrites the formulas. The workbook keeps ``fullCalcOnLoad``, so a
 spreadsheet that calculates recomputes instead of trusting the cache.
+LibreOffice reports a logical result as 1 or 0, so a formula whose result is
+TRUE/FALSE would be cached as a number; the templates have none
+(tests/test_cached_values.py).
 
 A build with cached values refuses (:class:`CachedValuesError`) when
 LibreOffice is missing, or when a formula cell computes to an error or an
