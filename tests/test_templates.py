@@ -445,7 +445,7 @@ def test_every_fm_formula_calls_a_catalogue_function_with_valid_arguments(wb):
 
 def test_every_result_sheet_has_the_add_in_banner_and_only_it_probes_with_fm_info(wb):
     """G1 of each result sheet is blank with the add-in, the message without; row 1 holds only it and the title."""
-    banner = f'=IF(ISERROR(FM_INFO()),"{guard.MESSAGE}","")'
+    banner = f'=IF(OR(ISERROR(FM_INFO()),NOW()<0),"{guard.MESSAGE}","")'
     probes = {(ws.title, cell.coordinate) for ws, cell, _, text in _fm_cells(wb) if "FM_INFO" in text}
     assert probes == {(sheet, "G1") for sheet in RESULT_SHEETS}
     for sheet in RESULT_SHEETS:
