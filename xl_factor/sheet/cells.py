@@ -46,6 +46,6 @@ def _scalar(value, blank):
         return blank
     if isinstance(value, float) and math.isnan(value):
         return blank
-    if isinstance(value, np.generic):  # numpy scalars (float64, int64, bool_) leave as Python ones
+    if isinstance(value, (np.floating, np.integer, np.bool_)):  # numpy numbers leave as Python ones
         return _scalar(value.item(), blank)
     return value

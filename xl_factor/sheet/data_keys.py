@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ..core.errors import InvalidArgument
 from .cache import TABLES, Bounded, content_digest, table_bytes
 from .errors import PREFIX as ERROR_PREFIX
@@ -42,7 +44,12 @@ KEYS = Bounded(256, cache_bytes(256 * MIB), lambda key, table: len(key) + table_
 
 
 def data_key(table: Table) -> str:
-    """The key of ``table``, stored so that :func:`read_table` finds it."""
+    """The key of ``table``, stored so that :func:`read_table` finds it; a table the store cannot hold is refused."""
+    size = table_bytes(table)
+    if size > KEYS.max_bytes:  # it would be dropped as soon as stored: a key that is stale from the start
+        raise InvalidArgument(
+            f"is too big to keep as a data key ({size / MIB:.0f} MiB; the keys hold at most {KEYS.max_bytes / MIB:.0f} "
+            "MiB in all): give the range itself to each function", "data")
     rows = table.n_rows + (table.names is not None)
     cols = table.n_cols + (table.dates is not None)
     key = f"{PREFIX}{content_digest(table).hex()[:20]} {rows}x{cols}"
@@ -51,16 +58,28 @@ def data_key(table: Table) -> str:
 
 
 def _single_text(value) -> str | None:
-    """The text of a one-cell value (a scalar or a 1 x 1 range), else ``None``."""
+    """The text of a one-cell value (a scalar, a 1 x 1 range or array), else ``None``."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
     while isinstance(value, (tuple, list)) and len(value) == 1:
         value = value[0]
     return value if isinstance(value, str) else None
 
 
+def _first_cell(value):
+    while isinstance(value, (tuple, list, np.ndarray)) and len(value):
+        value = value[0]
+    return value
+
+
+def _names_a_key(text) -> bool:
+    return isinstance(text, str) and text.lstrip()[:len(PREFIX)].upper() == PREFIX
+
+
 def is_reference(value) -> bool:
-    """True for one cell holding a data key or another FM_* cell's ``#FM!`` line."""
+    """True for one cell holding a data key (any case) or another FM_* cell's ``#FM!`` line."""
     text = _single_text(value)
-    return text is not None and text.lstrip().startswith((PREFIX, ERROR_PREFIX))
+    return text is not None and (_names_a_key(text) or text.lstrip().startswith(ERROR_PREFIX))
 
 
 def read_table(value, argument: str) -> Table:
@@ -70,6 +89,9 @@ def read_table(value, argument: str) -> Table:
         if text.startswith(ERROR_PREFIX):
             raise InvalidArgument(f"is the error of another FM_* cell ({text}): fix that cell first", argument)
         return _keyed(text, argument)
+    if _names_a_key(_first_cell(value)):
+        raise InvalidArgument("holds a data key among other cells; a data key stands alone: point at its one "
+                              "FM_DATA cell", argument)
     return TABLES.get(value, lambda raw: parse_table(raw, argument))
 
 

@@ -146,6 +146,8 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     width = len(rows[0])
     if width >= 2:
         dates = _date_column([r[0] for r in rows], names[0] if names else None)
+        if dates is not None:
+            _check_date_span(dates, argument)
     if series and len(rows) == 1 and width > 1 and names is None and dates is None:
         raise ShapeMismatch(
             "is a single row; lay each series down a column (one row per period), or wrap it in TRANSPOSE()",
@@ -164,6 +166,16 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     if names is not None:
         names = tuple(n or f"col{i + 1}" for i, n in enumerate(names))
     return Table(values, names, dates, date_label)
+
+
+def _check_date_span(dates: pd.DatetimeIndex, argument: str) -> None:
+    """Refuse dates outside 1677-09-22 .. 2262-04-11, the span of the nanosecond timestamps dates are matched on."""
+    stamps = dates[~dates.isna()]
+    if len(stamps) and (stamps.min() < pd.Timestamp.min or stamps.max() > pd.Timestamp.max):
+        outside = stamps.max() if stamps.max() > pd.Timestamp.max else stamps.min()
+        raise InvalidArgument(
+            f"has the date {outside.date()}, outside 1677-09-22 to 2262-04-11, the dates this reads; "
+            "correct it, or leave the date column out of the range", argument)
 
 
 def object_cells(rows: list) -> np.ndarray:
