@@ -29,7 +29,7 @@ from statsmodels.stats.stattools import durbin_watson
 
 from conftest import FF3, assert_close, require
 from xl_factor import __version__
-from xl_factor.libreoffice import ADDIN_DIR, IMPLEMENTATION, PATHS_FILE, RDB_FILE, XCU_FILE, generate
+from xl_factor.libreoffice import ADDIN_DIR, IMPLEMENTATION, INTERFACE, PATHS_FILE, RDB_FILE, XCU_FILE, generate
 from xl_factor.libreoffice import idl_name, install, office, prog_name, recalc
 from xl_factor.libreoffice.build import build_oxt
 from xl_factor.sheet.catalogue import BY_NAME, CATALOGUE, call
@@ -76,10 +76,14 @@ def test_committed_rdb_declares_every_method_and_argument():
             assert idl_name(arg.name).encode() in rdb
 
 
-def test_rdb_recompiles_to_the_committed_bytes():
-    require(office.find_unoidl_write() is not None, "unoidl-write (package libreoffice-dev)")
-    assert generate.compile_rdb(generate.render_idl()) == (ADDIN_DIR / RDB_FILE).read_bytes(), (
-        f"{RDB_FILE} is stale: run python -m xl_factor.libreoffice.generate")
+def test_rdb_recompiles_to_the_committed_types():
+    """The committed .rdb declares what the IDL compiles to; compared as ``unoidl-read`` dumps, not bytes."""
+    require(office.find_unoidl_write() is not None and office.find_unoidl_read() is not None,
+            "unoidl-write and unoidl-read (package libreoffice-dev)")
+    recompiled = generate.read_rdb(generate.compile_rdb(generate.render_idl()))
+    committed = generate.read_rdb((ADDIN_DIR / RDB_FILE).read_bytes())
+    assert f"interface {INTERFACE} {{" in committed and "fmbeta([in] any asset" in committed
+    assert recompiled == committed, f"{RDB_FILE} is stale: run python -m xl_factor.libreoffice.generate"
 
 
 def test_oxt_holds_the_addin_and_the_install_paths(tmp_path):

@@ -37,7 +37,7 @@ from . import (
     idl_name,
     prog_name,
 )
-from .office import find_unoidl_write, types_rdb
+from .office import find_unoidl_read, find_unoidl_write, types_rdb
 
 #: The function-wizard category; Calc knows only its built-in categories and "Add-In".
 CALC_CATEGORY = "Add-In"
@@ -282,19 +282,39 @@ def compile_rdb(idl: str) -> bytes | None:
         return target.read_bytes()
 
 
+def read_rdb(rdb: bytes) -> str | None:
+    """The types a compiled type library declares, as ``unoidl-read`` prints them; ``None`` without the SDK.
+
+    What to compare two libraries by: the bytes carry the version of the
+    ``unoidl-write`` that made them.
+    """
+    tool, types = find_unoidl_read(), types_rdb()
+    if tool is None or types is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="xl_factor_idl_") as tmp:
+        library = Path(tmp) / RDB_FILE
+        library.write_bytes(rdb)
+        done = subprocess.run([str(tool), str(types), str(library)], check=True, capture_output=True, text=True,
+                              timeout=60)
+        return done.stdout
+
+
 def main() -> None:
-    """Rewrite ``addin/``; recompile the .rdb when the SDK is installed."""
+    """Rewrite ``addin/``; recompile the .rdb when the SDK is installed and its types changed."""
     ADDIN_DIR.mkdir(exist_ok=True)
     files = render()
     for name, text in files.items():
         (ADDIN_DIR / name).write_text(text)
         print(f"wrote {ADDIN_DIR / name}")
     rdb = compile_rdb(files[IDL_FILE])
-    if rdb is not None:
-        (ADDIN_DIR / RDB_FILE).write_bytes(rdb)
-        print(f"wrote {ADDIN_DIR / RDB_FILE}")
-    else:
+    committed = ADDIN_DIR / RDB_FILE
+    if rdb is None:
         print(f"unoidl-write not found (Debian: apt-get install libreoffice-dev): {RDB_FILE} left as it is")
+    elif committed.exists() and read_rdb(committed.read_bytes()) == read_rdb(rdb):
+        print(f"{committed} declares the same types: left as it is")
+    else:
+        committed.write_bytes(rdb)
+        print(f"wrote {committed}")
 
 
 if __name__ == "__main__":

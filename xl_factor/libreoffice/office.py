@@ -52,13 +52,28 @@ def find_unopkg() -> Path | None:
 
 def find_unoidl_write() -> Path | None:
     """The IDL compiler ``unoidl-write`` of the LibreOffice SDK (Debian: libreoffice-dev), or ``None``."""
-    found = shutil.which("unoidl-write")
+    return _find_sdk_tool("unoidl-write")
+
+
+def find_unoidl_read() -> Path | None:
+    """The SDK's ``unoidl-read``, which prints a type library as IDL, or ``None``.
+
+    Two compiled libraries of the same IDL differ byte for byte between
+    LibreOffice versions (``unoidl-write`` puts its own version in the
+    header); their ``unoidl-read`` dumps do not.
+    """
+    return _find_sdk_tool("unoidl-read")
+
+
+def _find_sdk_tool(name: str) -> Path | None:
+    """An SDK program on PATH, or in LibreOffice's ``sdk/bin`` or ``program`` directory."""
+    found = shutil.which(name)
     if found:
         return Path(found)
     directory = program_dir()
     if directory is None:
         return None
-    for candidate in (directory.parent / "sdk" / "bin" / "unoidl-write", directory / "unoidl-write"):
+    for candidate in (directory.parent / "sdk" / "bin" / name, directory / name):
         if candidate.exists():
             return candidate
     return None
