@@ -13,6 +13,7 @@ FAIL when the environment variable CI is set.
 
 from __future__ import annotations
 
+import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
@@ -482,6 +483,20 @@ def test_saved_workbook_keeps_excel_names_and_values(sheet):
     shown = load_workbook(saved, data_only=True)["Calc"]
     beta = cases["beta"].anchor
     assert shown[beta].value == pytest.approx(cells[beta], rel=1e-14)
+
+
+def test_recalculate_leaves_nothing_in_the_temporary_directory(extension_dir, tmp_path, monkeypatch):
+    """soffice makes lu*.tmp folders in TMPDIR and leaves them: recalc points it at a folder it removes."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    book = Workbook()
+    book.active["A1"] = "=SUM(1,2)"
+    book.save(tmp_path / "small.xlsx")
+    values = recalc.recalculate(tmp_path / "small.xlsx", extension_dir=extension_dir)
+    assert values == {("Sheet", "A1"): 3.0}
+    assert sorted(p.name for p in temp.iterdir()) == []
 
 
 def test_install_is_idempotent_and_uninstalls(extension_dir):

@@ -2,12 +2,14 @@
 
 :func:`recalculate` runs :mod:`.uno_driver` under LibreOffice's Python (which
 can ``import uno``) in a subprocess, with its own profile, pipe and temporary
-copy of the workbook, and returns the value of every formula cell at full
-double precision. With ``path_out`` it also saves the recalculated workbook
-as xlsx, with the add-in calls written under their Excel names
-(``FM_BETA(...)``) so that the file opens in Excel. A run takes two to three
-seconds plus the work in the cells; on timeout or failure no soffice is left
-behind.
+copy of the workbook, all in one temporary folder that is removed afterwards
+(soffice's ``TMPDIR`` points into it too, since soffice leaves ``lu*.tmp``
+folders in its temporary directory), and returns the value of every formula
+cell at full double precision. With ``path_out`` it also saves the
+recalculated workbook as xlsx, with the add-in calls written under their
+Excel names (``FM_BETA(...)``) so that the file opens in Excel. A run takes
+two to three seconds plus the work in the cells; on timeout or failure no
+soffice is left behind.
 """
 
 from __future__ import annotations
@@ -69,16 +71,16 @@ def recalculate(path_in: str | Path, path_out: str | Path | None = None, timeout
             command += ["--out", str(Path(path_out).resolve())]
         if extension_dir is not None:
             command += ["--extension-dir", str(Path(extension_dir).resolve())]
-        _run_driver(command, pidfile, timeout)
+        _run_driver(command, pidfile, timeout, env={**office_env(), "TMPDIR": tmp})
         values = json.loads(result.read_text(encoding="utf-8"))["values"]
     if path_out is not None:
         restore_excel_names(path_out)
     return {(sheet, cell): value for sheet, cells in values.items() for cell, value in cells.items()}
 
 
-def _run_driver(command: list[str], pidfile: Path, timeout: float) -> None:
+def _run_driver(command: list[str], pidfile: Path, timeout: float, env: dict[str, str]) -> None:
     """Run the driver in a process group of its own; on any failure kill it and the soffice it started."""
-    driver = subprocess.Popen(command, env=office_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    driver = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         _, stderr = driver.communicate(timeout=timeout)
