@@ -7,7 +7,9 @@ copy of the workbook, all in one temporary folder that is removed afterwards
 folders in its temporary directory), and returns the value of every formula
 cell at full double precision. With ``path_out`` it also saves the
 recalculated workbook as xlsx, with the add-in calls written under their
-Excel names (``FM_BETA(...)``) so that the file opens in Excel. A run takes
+Excel names (``FM_BETA(...)``) so that the file opens in Excel, or as ods.
+``as_opened`` opens the file as a person would instead of re-entering the
+FM_* formulas (see :mod:`.uno_driver`). A run takes
 two to three seconds plus the work in the cells; on timeout or failure no
 soffice is left behind.
 """
@@ -31,9 +33,12 @@ from .office import find_soffice, find_uno_python, libreoffice_available, office
 DRIVER = Path(__file__).resolve().with_name("uno_driver.py")
 #: How LibreOffice 7.4 writes an add-in call into xlsx: ``ORG.XLFACTOR.FACTORMODEL.FMBETA(``.
 _EXPORTED_CALL = re.compile(re.escape(IMPLEMENTATION.upper()) + r"\.(\w+)\(", re.IGNORECASE)
+#: What ``path_out`` can be; the driver picks LibreOffice's filter by it.
+OUTPUT_SUFFIXES = (".xlsx", ".ods")
 _EXCEL_NAMES = {prog_name(function.name).upper(): function.name for function in CATALOGUE}
 
-__all__ = ["RecalcError", "find_soffice", "libreoffice_available", "recalculate", "restore_excel_names"]
+__all__ = ["RecalcError", "find_soffice", "is_error_result", "libreoffice_available", "recalculate",
+           "restore_excel_names"]
 
 
 class RecalcError(RuntimeError):
@@ -41,14 +46,20 @@ class RecalcError(RuntimeError):
 
 
 def recalculate(path_in: str | Path, path_out: str | Path | None = None, timeout: float = 120.0,
-                extension_dir: str | Path | None = None) -> dict[tuple[str, str], object]:
+                extension_dir: str | Path | None = None, as_opened: bool = False,
+                properties: dict[str, str] | None = None) -> dict[tuple[str, str], object]:
     """Recalculate ``path_in`` (xlsx or ods) in headless LibreOffice.
 
     Returns ``{(sheet, "A1"): value}`` for every formula cell: a ``float``
     (full double), a ``str`` (texts, ``""`` for a blank cell of an array, and
     ``#FM! ...`` lines), or the error LibreOffice shows (``"#NAME?"``,
     ``"#VALUE!"``, ``"Err:502"``). ``path_out`` saves the recalculated
-    workbook as xlsx with FM_* names. ``timeout`` bounds the whole run, in
+    workbook: as xlsx with FM_* names, or as ods (by its extension), with
+    ``properties`` as user-defined document properties. ``as_opened``: no
+    re-entry of FM_* formulas and no ``calculateAll``; LibreOffice set to
+    recalculate the file on load, so cached values cannot pass for computed
+    ones (LibreOffice 25.2 binds the FM_* names of an xlsx on load; 7.4
+    shows ``#NAME?``). ``timeout`` bounds the whole run, in
     seconds. ``extension_dir`` is the private folder
     the add-in was installed into; by default the one of
     :func:`~.install.default_extension_dir` when the add-in is installed
@@ -61,6 +72,8 @@ def recalculate(path_in: str | Path, path_out: str | Path | None = None, timeout
     path_in = Path(path_in).resolve()
     if not path_in.is_file():
         raise RecalcError(f"{path_in} does not exist")
+    if path_out is not None and Path(path_out).suffix.lower() not in OUTPUT_SUFFIXES:
+        raise RecalcError(f"{path_out}: can save only as {' or '.join(OUTPUT_SUFFIXES)}")
     if extension_dir is None and is_private_install(default_extension_dir()):
         extension_dir = default_extension_dir()
     with tempfile.TemporaryDirectory(prefix="xl_factor_recalc_", ignore_cleanup_errors=True) as tmp:
@@ -71,11 +84,20 @@ def recalculate(path_in: str | Path, path_out: str | Path | None = None, timeout
             command += ["--out", str(Path(path_out).resolve())]
         if extension_dir is not None:
             command += ["--extension-dir", str(Path(extension_dir).resolve())]
+        if as_opened:
+            command.append("--as-opened")
+        for name, text in (properties or {}).items():
+            command += ["--property", f"{name}={text}"]
         _run_driver(command, pidfile, timeout, env={**office_env(), "TMPDIR": tmp})
         values = json.loads(result.read_text(encoding="utf-8"))["values"]
-    if path_out is not None:
+    if path_out is not None and Path(path_out).suffix.lower() == ".xlsx":
         restore_excel_names(path_out)
     return {(sheet, cell): value for sheet, cells in values.items() for cell, value in cells.items()}
+
+
+def is_error_result(value) -> bool:
+    """True for a value of :func:`recalculate` that is an error the cell shows (``#NAME?``, ``Err:502``, ``#FM! ...``)."""
+    return isinstance(value, str) and value.startswith(("#", "Err:"))
 
 
 def _run_driver(command: list[str], pidfile: Path, timeout: float, env: dict[str, str]) -> None:

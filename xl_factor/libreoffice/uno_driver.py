@@ -4,8 +4,9 @@ Runs under LibreOffice's Python (Debian: ``/usr/bin/python3`` with
 python3-uno), started by :mod:`xl_factor.libreoffice.recalc`; it imports
 nothing from xl_factor, which that Python may not have.
 
-    python3 uno_driver.py IN.xlsx RESULT.json [--soffice PATH] [--out OUT.xlsx] [--extension-dir DIR]
-                          [--pidfile FILE] [--timeout SECONDS] [--tmpdir DIR]
+    python3 uno_driver.py IN.xlsx RESULT.json [--soffice PATH] [--out OUT.xlsx|OUT.ods] [--extension-dir DIR]
+                          [--pidfile FILE] [--timeout SECONDS] [--tmpdir DIR] [--as-opened]
+                          [--property NAME=VALUE ...]
 
 Steps: a throw-away profile; one ``--terminate_after_init`` run that creates
 it and registers the extensions (soffice restarts itself after that, which
@@ -15,8 +16,16 @@ block the hidden load); every FM_* formula re-entered (LibreOffice 7.4 leaves
 add-in names from xlsx unresolved), array formulas over their whole range;
 ``calculateAll``; the result of every formula cell written as JSON
 ``{sheet: {cell: value}}`` (full doubles, texts, errors as the cell shows
-them); optionally the workbook saved as xlsx; soffice terminated, its
-process group killed and the profile deleted.
+them); optionally the workbook saved as xlsx or ods, with user-defined
+document properties (``--property``); soffice terminated, its process group
+killed and the profile deleted.
+
+``--as-opened`` opens the workbook as a person would: no re-entry and no
+``calculateAll``, but the profile set to recalculate xlsx and ods files on
+load (by default LibreOffice shows a file's cached values), so every value
+read back was computed by this LibreOffice when it opened the file.
+LibreOffice 25.2 binds the FM_* names of an xlsx to the add-in on load
+through the add-in's ``CompatibilityName``s; 7.4 leaves them ``#NAME?``.
 """
 
 import argparse
@@ -37,7 +46,11 @@ from com.sun.star.connection import NoConnectException
 
 FORMULA_CELLS = 16  # com.sun.star.sheet.CellFlags.FORMULA
 ERROR_RESULT = 4  # com.sun.star.sheet.FormulaResult.ERROR
-XLSX_FILTER = "Calc Office Open XML"
+#: Save filters by the output's extension.
+FILTERS = {".xlsx": "Calc Office Open XML", ".ods": "calc8"}
+#: Calc's setting for recalculation on load; 0 = always (default 1: never, show the cached values).
+LOAD_SETTINGS = "/org.openoffice.Office.Calc/Formula/Load"
+RECALC_ALWAYS = 0
 ADDIN_CALL = re.compile(r"(?i)(?<![\w.])(?:_xll\.)?FM_\w+\s*\(")
 XLL_PREFIX = re.compile(r"(?i)(?<![\w.])_xll\.(?=FM_)")
 
@@ -63,7 +76,7 @@ class Office:
     def __init__(self, soffice, workdir, extension_dir=None, pidfile=None, timeout=120.0):
         self.soffice, self.workdir, self.extension_dir = soffice, workdir, extension_dir
         self.pidfile, self.timeout = pidfile, timeout
-        self.process = self.desktop = None
+        self.process = self.desktop = self.ctx = None
 
     def start(self):
         """Create the profile, start soffice on a pipe of its own and connect to it."""
@@ -102,8 +115,8 @@ class Office:
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
         while True:
             try:
-                ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-                return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+                self.ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
+                return self.ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", self.ctx)
             except NoConnectException:
                 if self.process.poll() is not None:
                     raise RuntimeError("soffice exited with code %s before accepting a connection"
@@ -111,6 +124,16 @@ class Office:
                 if time.monotonic() > deadline:
                     raise RuntimeError("soffice did not accept a connection in time") from None
                 time.sleep(0.05)
+
+    def recalculate_on_load(self):
+        """Set this profile to recalculate every xlsx and ods on load, instead of showing cached values."""
+        provider = self.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.configuration.ConfigurationProvider", self.ctx)
+        settings = provider.createInstanceWithArguments("com.sun.star.configuration.ConfigurationUpdateAccess",
+                                                        (_prop("nodepath", LOAD_SETTINGS),))
+        settings.setPropertyValue("OOXMLRecalcMode", RECALC_ALWAYS)
+        settings.setPropertyValue("ODFRecalcMode", RECALC_ALWAYS)
+        settings.commitChanges()
 
     def load(self, path):
         doc = self.desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(path)), "_blank", 0,
@@ -132,7 +155,7 @@ class Office:
             except subprocess.TimeoutExpired:
                 pass
             _kill_group(self.process)
-            self.process = self.desktop = None
+            self.process = self.desktop = self.ctx = None
         if self.pidfile and os.path.exists(self.pidfile):
             os.remove(self.pidfile)
 
@@ -205,26 +228,36 @@ def formula_results(doc):
 
 
 def recalculate(soffice, path, result_path, out=None, extension_dir=None, pidfile=None, timeout=120.0,
-                tmpdir=None):
+                tmpdir=None, as_opened=False, properties=()):
     """Open ``path``, re-enter FM_* formulas, calculate all, write the results (and ``out``).
 
-    The profile and the copy of the workbook go into a new folder in ``tmpdir``.
+    ``as_opened``: no re-entry and no ``calculateAll``, recalculation on load
+    instead. ``properties``: ``(name, text)`` pairs stored as user-defined
+    document properties in ``out``. The profile and the copy of the workbook
+    go into a new folder in ``tmpdir``.
     """
     workdir = tempfile.mkdtemp(prefix="xl_factor_lo_", dir=tmpdir)
     office = Office(soffice, workdir, extension_dir, pidfile, timeout)
     try:
         office.start()
+        if as_opened:
+            office.recalculate_on_load()
         work = os.path.join(workdir, "book" + os.path.splitext(path)[1])
         shutil.copyfile(path, work)
         doc = office.load(work)
         try:
-            doc.enableAutomaticCalculation(False)
-            reentered = reenter_addin_formulas(doc)
-            doc.calculateAll()
-            doc.enableAutomaticCalculation(True)
+            reentered = 0
+            if not as_opened:
+                doc.enableAutomaticCalculation(False)
+                reentered = reenter_addin_formulas(doc)
+                doc.calculateAll()
+                doc.enableAutomaticCalculation(True)
             results = formula_results(doc)
+            for name, text in properties:
+                doc.DocumentProperties.UserDefinedProperties.addProperty(name, 0, text)
             if out:
-                doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(out)), (_prop("FilterName", XLSX_FILTER),))
+                doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(out)),
+                               (_prop("FilterName", FILTERS[os.path.splitext(out)[1].lower()]),))
         finally:
             doc.close(True)
         with open(result_path, "w", encoding="utf-8") as handle:
@@ -244,9 +277,13 @@ def main():
     parser.add_argument("--pidfile")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--tmpdir", help="where to make the temporary profile (default: the system's)")
+    parser.add_argument("--as-opened", action="store_true", help="no re-entry: recalculate on load")
+    parser.add_argument("--property", action="append", default=[], metavar="NAME=VALUE",
+                        help="a user-defined document property of --out")
     args = parser.parse_args()
+    properties = [item.split("=", 1) for item in args.property]
     recalculate(args.soffice, args.path, args.result, args.out, args.extension_dir, args.pidfile, args.timeout,
-                args.tmpdir)
+                args.tmpdir, args.as_opened, properties)
 
 
 if __name__ == "__main__":
