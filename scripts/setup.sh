@@ -14,6 +14,12 @@
 # LibreOffice's Python bridge (python3-uno) belongs to the system python3;
 # the tests start that interpreter for `uno` (xl_factor/libreoffice/office.py),
 # so .venv needs no access to it.
+#
+# On Debian 12 (bookworm) the LibreOffice step adds the suite
+# bookworm-backports: it asks apt-config where apt's sources are
+# (Dir::Etc::sourcelist, Dir::Etc::sourceparts) and reads the release from
+# $OS_RELEASE (default /etc/os-release), e.g. for a system image mounted
+# elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +30,7 @@ test_extra=0
 for arg in "$@"; do
     case "$arg" in
         --test) test_extra=1 ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$arg' (usage: bash scripts/setup.sh [--test])" ;;
     esac
 done
@@ -115,22 +121,27 @@ say "pip install -e \"$target\" into $VENV"
 LO_PACKAGES=(libreoffice-calc-nogui python3-uno libreoffice-script-provider-python libreoffice-dev)
 has_unoidl_write() { command -v unoidl-write >/dev/null || [ -x /usr/lib/libreoffice/sdk/bin/unoidl-write ]; }
 soffice_major() { soffice --version 2>/dev/null | awk '{print $2}' | cut -d. -f1; }
-codename() { . /etc/os-release 2>/dev/null && printf '%s' "${VERSION_CODENAME:-}"; }
+codename() { . "${OS_RELEASE:-/etc/os-release}" 2>/dev/null && printf '%s' "${VERSION_CODENAME:-}"; }
 # Writes an apt source for bookworm-backports from the system's bookworm entry
 # (deb822 .sources or a one-line sources.list); returns 1 when there is none.
 add_backports() {
-    local list=/etc/apt/sources.list.d/xl-factor-bookworm-backports.sources
-    grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+    local sourcelist sourceparts
+    eval "$(apt-config shell sourcelist Dir::Etc::sourcelist/f sourceparts Dir::Etc::sourceparts/d)"
+    [ -n "$sourcelist" ] && [ -n "$sourceparts" ] || die "apt-config does not say where apt's sources are"
+    local list="${sourceparts%/}/xl-factor-bookworm-backports.sources"
+    grep -rqs 'bookworm-backports' "$sourcelist" "$sourceparts" && return 0
     local stanza
-    stanza=$("$PY" - <<'PYEOF'
-import glob, re
+    stanza=$("$PY" - "$sourcelist" "$sourceparts" <<'PYEOF'
+import glob, os, re, sys
+sourcelist, sourceparts = sys.argv[1:3]
 def entries():
-    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+    for path in sorted(glob.glob(os.path.join(sourceparts, "*.sources"))):
         for block in re.split(r"\n\s*\n", open(path).read()):
             fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", block, re.M))
-            yield fields.get("URIs", ""), fields.get("Suites", ""), fields.get("Components", "main"), fields.get("Signed-By", "")
+            if "deb" in fields.get("Types", "").split() and fields.get("Enabled", "yes").lower() != "no":
+                yield fields.get("URIs", ""), fields.get("Suites", ""), fields.get("Components", "main"), fields.get("Signed-By", "")
     try:
-        for line in open("/etc/apt/sources.list"):
+        for line in open(sourcelist):
             parts = line.split("#")[0].split()
             if len(parts) >= 3 and parts[0] == "deb" and not parts[1].startswith("["):
                 yield parts[1], parts[2], " ".join(parts[3:]) or "main", ""

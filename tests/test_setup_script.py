@@ -4,8 +4,12 @@ The script runs for real (bash), on a copy of itself in a scratch checkout,
 with stand-ins first on PATH for ``python3`` (answers the version checks; a
 fake ``-m venv`` that can fail as Debian's does without python3-venv), the venv's
 ``python`` (records ``pip`` calls), ``apt-get`` (records, and "installs"
-python3-venv) and ``id`` (root or not). So each branch runs in well under a
-second, touching nothing outside the scratch folder. The real thing, on the
+python3-venv), ``id`` (root or not), ``soffice --version`` and ``apt-config``,
+which points the script at a scratch apt folder, as ``OS_RELEASE`` points it
+at a scratch os-release; the python3 stand-in hands a script on stdin (the
+parsing of apt's sources) to a real Python. So each branch runs in well under
+a second, touching nothing outside the scratch folder (never the real
+/etc/apt, even as root). The real thing, on the
 Debian system Python, is what the README commands do (see the closing note
 of issue 12).
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,8 +68,9 @@ case "$1" in
       [ "$2" = pip ] && [ -e {state}/no-pip ] && exit 1; exit 0 ;;
 esac
 """
-    # python3: answers the version checks (3.11, or 3.9 with old-python), fakes -m venv.
+    # python3: answers the version checks (3.11, or 3.9 with old-python), fakes -m venv, runs `-` for real.
     _stub(bin_dir / "python3", f"""echo "python3 $*" >> {log}
+[ "$1" = - ] && exec {sys.executable} "$@"
 if [ "$1" = -m ] && [ "$2" = venv ]; then
   mkdir -p "$3/bin"
   if [ -e {state}/no-ensurepip ]; then
@@ -92,24 +98,42 @@ case " $* " in *" python3-venv "*) [ -e {state}/venv-installable ] && rm -f {sta
 exit 0
 """)
     _stub(bin_dir / "id", f"""[ -e {state}/root ] && echo 0 || echo 1000\n""")
+    # apt's configuration: a scratch folder, empty unless a test writes sources into it.
+    apt = tmp_path / "etc-apt"
+    (apt / "sources.list.d").mkdir(parents=True)
+    _stub(bin_dir / "apt-config", f"""[ "$1" = shell ] || exit 100
+shift
+while [ $# -ge 2 ]; do
+  case "$2" in
+    Dir::Etc::sourcelist/f) echo "$1='{apt}/sources.list'" ;;
+    Dir::Etc::sourceparts/d) echo "$1='{apt}/sources.list.d/'" ;;
+  esac
+  shift 2
+done
+""")
+    os_release = tmp_path / "os-release"
+    os_release.write_text("ID=ubuntu\nVERSION_CODENAME=noble\n")
     # Only these real programs are on PATH, so a real soffice or apt-get never answers.
-    for tool in ("dirname", "rm", "mkdir", "cat", "chmod", "sed"):
+    for tool in ("dirname", "rm", "mkdir", "cat", "chmod", "sed", "awk", "cut", "grep"):
         (bin_dir / tool).symlink_to(shutil.which(tool))
-    # soffice and unoidl-write present: the LibreOffice step is skipped unless a test removes them.
-    _stub(bin_dir / "soffice", "exit 0\n")
+    # soffice (7.4 unless state/soffice-version says otherwise) and unoidl-write present: the LibreOffice
+    # step is skipped unless a test removes them or the system is bookworm.
+    _stub(bin_dir / "soffice", f"""[ "$1" = --version ] || exit 0
+if [ -e {state}/soffice-version ]; then cat {state}/soffice-version; else echo "LibreOffice 7.4.7.2 40(Build:2)"; fi
+""")
     _stub(bin_dir / "unoidl-write", "exit 0\n")
 
     def run(*args: str, flags: tuple[str, ...] = ()):
         for flag in flags:
             (state / flag).touch()
-        env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+        env = {"PATH": str(bin_dir), "HOME": str(tmp_path), "OS_RELEASE": str(os_release)}
         done = subprocess.run([BASH, str(root / "scripts" / "setup.sh"), *args], cwd=root, env=env,
                               capture_output=True, text=True, timeout=60)
         calls = log.read_text().splitlines() if log.exists() else []
         log.unlink(missing_ok=True)
         return done, calls
 
-    run.root, run.bin, run.state = root, bin_dir, state
+    run.root, run.bin, run.state, run.apt, run.os_release = root, bin_dir, state, apt, os_release
     return run
 
 
@@ -171,6 +195,86 @@ def test_test_extra_as_root_installs_libreoffice_when_missing(checkout):
     install = [c for c in calls if c.startswith("apt-get") and " install " in c]
     assert install and install[-1].endswith(
         "libreoffice-calc-nogui python3-uno libreoffice-script-provider-python libreoffice-dev"), install
+
+
+LO_PACKAGES = "libreoffice-calc-nogui python3-uno libreoffice-script-provider-python libreoffice-dev"
+BACKPORTS_FILE = "xl-factor-bookworm-backports.sources"
+KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+#: The system's own sources on a Debian 12 image, deb822 style (the host is a reserved, unresolvable name).
+DEB822 = f"""Types: deb
+URIs: http://mirror.invalid/debian
+Suites: bookworm bookworm-updates
+Components: main contrib
+Signed-By: {KEYRING}
+
+Types: deb
+URIs: http://mirror.invalid/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: {KEYRING}
+"""
+ONE_LINE = "deb http://mirror.invalid/debian bookworm main\ndeb http://mirror.invalid/debian-security bookworm-security main\n"
+BOOKWORM = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
+
+
+@pytest.fixture
+def bookworm(checkout):
+    """The checkout runner on a Debian 12 as root; the real /etc/apt must be the same afterwards."""
+    def real_apt():
+        return sorted((str(p), p.stat().st_mtime_ns) for p in Path("/etc/apt").glob("sources.list*") if p.exists())
+
+    checkout.os_release.write_text(BOOKWORM)
+    before = real_apt()
+    yield checkout
+    assert real_apt() == before, "the test touched the real /etc/apt"
+
+
+@pytest.mark.parametrize("style", ["deb822", "one-line"])
+def test_bookworm_without_libreoffice_25_adds_backports_from_the_system_entry(bookworm, style):
+    if style == "deb822":
+        (bookworm.apt / "sources.list.d" / "debian.sources").write_text(DEB822)
+        expected = (f"Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm-backports\n"
+                    f"Components: main contrib\nSigned-By: {KEYRING}\n")
+    else:
+        (bookworm.apt / "sources.list").write_text(ONE_LINE)
+        expected = "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm-backports\nComponents: main\n"
+    done, calls = bookworm("--test", flags=("root",))
+    assert done.returncode == 0, done.stderr
+    assert (bookworm.apt / "sources.list.d" / BACKPORTS_FILE).read_text() == expected
+    assert f"python3 - {bookworm.apt}/sources.list {bookworm.apt}/sources.list.d/" in calls  # "$PY" parses them
+    apt = [c for c in calls if c.startswith("apt-get")]
+    assert apt == ["apt-get update -qq",
+                   f"apt-get install -y -qq --no-install-recommends -t bookworm-backports {LO_PACKAGES}"], apt
+    assert "LibreOffice 25.2 from bookworm-backports" in done.stderr
+
+
+def test_bookworm_with_a_backports_entry_adds_no_second_one(bookworm):
+    (bookworm.apt / "sources.list.d" / "debian.sources").write_text(
+        DEB822.replace("Suites: bookworm bookworm-updates", "Suites: bookworm bookworm-updates bookworm-backports"))
+    done, calls = bookworm("--test", flags=("root",))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (bookworm.apt / "sources.list.d").iterdir()) == ["debian.sources"]
+    assert f"apt-get install -y -qq --no-install-recommends -t bookworm-backports {LO_PACKAGES}" in calls
+
+
+def test_bookworm_with_libreoffice_25_installs_nothing(bookworm):
+    (bookworm.apt / "sources.list.d" / "debian.sources").write_text(DEB822)
+    (bookworm.state / "soffice-version").write_text("LibreOffice 25.2.3.2 520(Build:2)\n")
+    done, calls = bookworm("--test", flags=("root",))
+    assert done.returncode == 0, done.stderr
+    assert not [c for c in calls if c.startswith("apt-get")]
+    assert not (bookworm.apt / "sources.list.d" / BACKPORTS_FILE).exists()
+
+
+def test_bookworm_without_a_bookworm_entry_installs_debians_own_libreoffice(bookworm):
+    (bookworm.apt / "sources.list.d" / "debian.sources").write_text(DEB822.replace("bookworm", "trixie"))
+    (bookworm.bin / "soffice").unlink()
+    done, calls = bookworm("--test", flags=("root",))
+    assert done.returncode == 0, done.stderr
+    assert not (bookworm.apt / "sources.list.d" / BACKPORTS_FILE).exists()
+    apt = [c for c in calls if c.startswith("apt-get")]
+    assert apt == ["apt-get update -qq", f"apt-get install -y -qq --no-install-recommends {LO_PACKAGES}"], apt
+    assert "no bookworm entry" in done.stderr
 
 
 def test_demo_setup_as_root_installs_no_libreoffice(checkout):
