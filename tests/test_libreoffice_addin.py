@@ -31,7 +31,7 @@ from statsmodels.stats.stattools import durbin_watson
 from conftest import FF3, assert_close, require
 from xl_factor import __version__
 from xl_factor.libreoffice import ADDIN_DIR, IMPLEMENTATION, INTERFACE, PATHS_FILE, RDB_FILE, XCU_FILE, generate
-from xl_factor.libreoffice import idl_name, install, office, prog_name, recalc
+from xl_factor.libreoffice import idl_name, install, ods, office, prog_name, recalc
 from xl_factor.libreoffice.build import build_oxt
 from xl_factor.sheet.catalogue import BY_NAME, CATALOGUE, call
 from xl_factor.sheet.cells import as_cells
@@ -497,6 +497,50 @@ def test_recalculate_leaves_nothing_in_the_temporary_directory(extension_dir, tm
     values = recalc.recalculate(tmp_path / "small.xlsx", extension_dir=extension_dir)
     assert values == {("Sheet", "A1"): 3.0}
     assert sorted(p.name for p in temp.iterdir()) == []
+
+
+def _small_book(path) -> None:
+    book = Workbook()
+    book.active["A1"] = "=FM_ADJBETA(1.2,0.5)"
+    book.save(path)
+
+
+def test_ods_is_saved_with_the_addin_names_and_its_source(extension_dir, tmp_path):
+    _small_book(tmp_path / "small.xlsx")
+    out = ods.make_ods(tmp_path / "small.xlsx", extension_dir=extension_dir)
+    assert out == tmp_path / "small.ods"
+    assert ods.recorded_source(out) == ods.source_tag(tmp_path / "small.xlsx")
+    with zipfile.ZipFile(out) as archive:
+        assert f"{IMPLEMENTATION.upper()}.FMADJBETA(" in archive.read("content.xml").decode()
+    expected = call("FM_ADJBETA", 1.2, 0.5, runtime="test")[0][0]
+    values = recalc.recalculate(out, extension_dir=extension_dir, as_opened=True)
+    assert values == {("Sheet", "A1"): pytest.approx(expected, rel=SAME)}
+    assert ods.main([str(tmp_path / "small.xlsx"), "--extension-dir", str(extension_dir)]) == 2  # exists
+    assert ods.main([str(tmp_path / "small.xlsx"), "--extension-dir", str(extension_dir), "--force"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.ods", "small.xlsx"]
+
+
+def test_ods_is_not_written_when_a_cell_does_not_compute(tmp_path, capsys):
+    require(office.libreoffice_available(), "LibreOffice with Python UNO")
+    _small_book(tmp_path / "small.xlsx")
+    (tmp_path / "no_addin").mkdir()
+    code = ods.main([str(tmp_path / "small.xlsx"), "--extension-dir", str(tmp_path / "no_addin")])
+    message = capsys.readouterr().err.strip()
+    assert code == 2 and len(message.splitlines()) == 1, message
+    assert "1 formula cells show an error" in message and "Sheet!A1 #NAME?" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no_addin", "small.xlsx"]
+
+
+def test_ods_refuses_a_bad_output_before_starting_libreoffice(tmp_path):
+    _small_book(tmp_path / "small.xlsx")
+    (tmp_path / "small.ods").write_text("mine")
+    with pytest.raises(ods.OdsError, match="exists: pass --force"):
+        ods.make_ods(tmp_path / "small.xlsx")
+    with pytest.raises(ods.OdsError, match="must end in .ods"):
+        ods.make_ods(tmp_path / "small.xlsx", tmp_path / "small.xlsx", force=True)
+    with pytest.raises(ods.OdsError, match="is not a file"):
+        ods.make_ods(tmp_path / "missing.xlsx")
+    assert (tmp_path / "small.ods").read_text() == "mine"
 
 
 def test_install_is_idempotent_and_uninstalls(extension_dir):
