@@ -190,17 +190,22 @@ def fit_factor_model(
 
     checked = _check_factors(f, add_constant, fnames)  # every row of f judged: a group on all of them needs no more
     n_assets, k = y.shape[1], f.shape[1]
-    present = ~np.isnan(y) & ~np.isnan(f).any(axis=1)[:, None]
+    asset_ok, factor_ok = ~np.isnan(y), ~np.isnan(f).any(axis=1)
+    complete = bool(factor_ok.all() and asset_ok.all())  # a complete panel: no (T, N) mask is formed
+    present = asset_ok if complete else asset_ok & factor_ok[:, None]
     coef = np.full((k + int(add_constant), n_assets), np.nan)
     covs, means = np.full((n_assets, k, k), np.nan), np.full((n_assets, k), np.nan)
     exact = np.arange(n_assets)
-    if not present.all():  # ragged: one masked solve; the QR path below takes what it leaves
+    if not complete:  # ragged: one masked solve; the QR path below takes what it leaves
         masked = masked_fit(y, f, present, add_constant)
         coef[:, masked.solved], covs[masked.solved], means[masked.solved] = (
             masked.coef[:, masked.solved], masked.factor_cov[masked.solved], masked.factor_mean[masked.solved])
         exact = np.flatnonzero(~masked.solved)
     failures = {}
-    for rows, cols in _row_patterns(y[:, exact], f) if exact.size else ():
+    every = exact.size == n_assets  # no asset was solved by the masked fit: no column copies
+    groups = _row_patterns(present if every else present[:, exact], asset_ok if every else asset_ok[:, exact],
+                           complete) if exact.size else ()
+    for rows, cols in groups:
         cols = exact[cols]
         fg = f if rows is None else f[rows]
         whole = rows is None and cols.size == n_assets
@@ -217,7 +222,7 @@ def fit_factor_model(
                 "money-market fund's, has no factor exposure to estimate); leave it out", asset_argument)
         keep = cols[~flat]
         if keep.size:
-            coef[:, keep] = _solve(fg, yg[:, ~flat], add_constant)
+            coef[:, keep] = _solve(fg, yg if keep.size == cols.size else yg[:, ~flat], add_constant)
             covs[keep], means[keep] = np.atleast_2d(np.cov(fg, rowvar=False)), fg.mean(axis=0)
 
     fitted = ~np.isnan(coef).any(axis=0)
@@ -226,21 +231,21 @@ def fit_factor_model(
             "has no values; select the cells that hold the returns", asset_argument)
     alpha = coef[0] if add_constant else np.where(fitted, 0.0, np.nan)
     betas = np.ascontiguousarray(coef[int(add_constant):].T)
-    return FactorFit(y, f, alpha, betas, present & fitted, covs, means, add_constant, names, fnames, failures)
+    # A complete panel's rows used are each fitted asset's every row: a read-only view, not a (T, N) copy.
+    used = np.broadcast_to(fitted, y.shape) if complete else present & fitted
+    return FactorFit(y, f, alpha, betas, used, covs, means, add_constant, names, fnames, failures)
 
 
-def _row_patterns(y: np.ndarray, f: np.ndarray):
-    """Yield ``(rows, cols)``: columns of ``y`` that share the same present rows.
+def _row_patterns(present: np.ndarray, asset_ok: np.ndarray, complete: bool):
+    """Yield ``(rows, cols)``: columns that share the same ``present`` rows (T, n), asset and factors present.
 
-    ``rows`` is ``None`` when every row is present (the common path).
-    Columns with no values at all are left out.
+    ``rows`` is ``None`` when every row is present (``complete`` says so for
+    the whole panel: the common path, with no scan). Columns with no value
+    at all (``asset_ok`` nowhere true) are left out.
     """
-    factor_ok = ~np.isnan(f).any(axis=1)
-    asset_ok = ~np.isnan(y)
-    if factor_ok.all() and asset_ok.all():
-        yield None, np.arange(y.shape[1])
+    if complete or present.all():
+        yield None, np.arange(present.shape[1])
         return
-    present = asset_ok & factor_ok[:, None]
     filled = np.flatnonzero(asset_ok.any(axis=0))  # a column with no values is not an asset
     if not filled.size:
         return
