@@ -499,6 +499,20 @@ def test_recalculate_leaves_nothing_in_the_temporary_directory(extension_dir, tm
     assert sorted(p.name for p in temp.iterdir()) == []
 
 
+def test_install_and_uninstall_leave_nothing_in_the_temporary_directory(tmp_path, monkeypatch):
+    """unopkg, like soffice, leaves an lu*.tmp folder per start: its TMPDIR is the scratch home it removes."""
+    require(office.libreoffice_available(), "LibreOffice with Python UNO")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    folder = tmp_path / "extensions"
+    install.install("private", folder)
+    assert install.is_installed("private", folder)
+    install.uninstall("private", folder)
+    assert sorted(p.name for p in temp.iterdir()) == []
+
+
 def _small_book(path) -> None:
     book = Workbook()
     book.active["A1"] = "=FM_ADJBETA(1.2,0.5)"

@@ -77,13 +77,14 @@ def is_private_install(extension_dir: str | Path) -> bool:
 
 
 def scratch_env(folder: str | Path, keep_home: bool = False) -> dict[str, str]:
-    """Environment variables that send what a starting LibreOffice writes into the user's home to ``folder``.
+    """Environment variables that send what a starting LibreOffice writes into the user's home (and temporary folders) to ``folder``.
 
     ``keep_home`` keeps ``HOME`` and ``XDG_CONFIG_HOME`` (where the user's
     profile lives) and redirects only the caches (dconf's ``user`` file).
     """
     folder = Path(folder)
-    env = {"XDG_CACHE_HOME": str(folder / ".cache"), "XDG_RUNTIME_DIR": str(folder / "run")}
+    # TMPDIR too: unopkg and soffice leave an lu*.tmp folder in the temporary directory on every start.
+    env = {"XDG_CACHE_HOME": str(folder / ".cache"), "XDG_RUNTIME_DIR": str(folder / "run"), "TMPDIR": str(folder)}
     if not keep_home:
         env.update(HOME=str(folder), XDG_CONFIG_HOME=str(folder / ".config"))
     return env

@@ -22,7 +22,6 @@ stores such cells as plain text.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
@@ -160,26 +159,9 @@ def _libreoffice_recalculation(timeout: float):
         except Exception as error:
             raise RefreshError(f"installing the LibreOffice add-in into {folder} failed: {error}") from error
     def run(path: Path):
-        with _private_tmpdir(path.parent):
-            return recalculate(path, timeout=timeout, extension_dir=folder)
+        return recalculate(path, timeout=timeout, extension_dir=folder)  # recalc keeps soffice's temporary folders
 
     return run, installed_into
-
-
-@contextlib.contextmanager
-def _private_tmpdir(parent: Path):
-    """TMPDIR pointed into ``parent`` (removed with it) while LibreOffice runs: soffice leaves lu*.tmp folders."""
-    private = parent / "tmp"
-    private.mkdir(exist_ok=True)
-    saved = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = str(private)
-    try:
-        yield private
-    finally:
-        if saved is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = saved
 
 
 def _check_paths(template: Path, data: Path, out: Path, force: bool) -> None:
@@ -440,12 +422,10 @@ def _capacity(workbook) -> int | None:
     return max(last) - 1 if last else None
 
 
-def _is_error(value) -> bool:
-    return isinstance(value, str) and value.startswith(("#", "Err:"))
-
-
 def _replace_formulas(workbook, values: dict, error_cells: list) -> tuple[dict[str, int], dict[str, list[str]]]:
     """Every formula cell (array formulas cell by cell) replaced by its recalculated value."""
+    from ..libreoffice.recalc import is_error_result
+
     counts, cells = {}, {}
     for ws in workbook.worksheets:
         addresses = []
@@ -459,7 +439,7 @@ def _replace_formulas(workbook, values: dict, error_cells: list) -> tuple[dict[s
             if (ws.title, address) not in values:
                 raise RefreshError(f"LibreOffice returned no value for the formula in {ws.title}!{address}")
             value = values[(ws.title, address)]
-            if _is_error(value):
+            if is_error_result(value):
                 error_cells.append(f"{ws.title}!{address}: {value}")
             target = ws[address]
             target.value = value
