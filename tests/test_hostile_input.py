@@ -791,5 +791,5 @@ def test_many_threads_get_the_uncached_answers_and_exact_byte_counts(monthly):
     for t in threads:
         t.join()
     assert not problems, problems[:3]
-    for store in (cache.FITS, cache.TABLES, cache.PAIRS):
+    for store in (cache.TABLES, cache.PAIRS):
         assert store.nbytes == sum(size for _, size in store._items.values())

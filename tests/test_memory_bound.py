@@ -3,8 +3,8 @@
 Each range is new content (a recalculation over fresh data), so every call
 parses and fits anew; the caches must evict by the bytes their entries keep
 alive (the parsed tables, the fits and the pairs that hold them), least
-recently used first. The budget is the three caches' byte bounds together
-(1,280 MiB) plus 400 MiB for the interpreter's own arenas and the last
+recently used first. The budget is the two caches' byte bounds together
+(tables 256 MiB, pairs with their fits 1,024 MiB) plus 400 MiB for the interpreter's own arenas and the last
 range's cells in flight.
 """
 
@@ -31,7 +31,7 @@ def test_one_hundred_distinct_big_ranges_stay_within_the_budget():
     rng = np.random.default_rng(0)
     base = rng.normal(0, 0.01, (ROWS, ASSETS))
     factors = tuple((float(v),) for v in rng.normal(0, 0.01, ROWS))
-    budget = cache.TABLES.max_bytes + cache.FITS.max_bytes + cache.PAIRS.max_bytes
+    budget = cache.TABLES.max_bytes + cache.PAIRS.max_bytes
     cache.clear_all()
     gc.collect()
     start = _rss()
@@ -41,6 +41,6 @@ def test_one_hundred_distinct_big_ranges_stay_within_the_budget():
         assert not isinstance(result, str), result
     gc.collect()
     grown = _rss() - start
-    held = cache.TABLES.nbytes + cache.FITS.nbytes + cache.PAIRS.nbytes
+    held = cache.TABLES.nbytes + cache.PAIRS.nbytes
     assert held <= budget
     assert grown <= budget + SLACK, f"grew {grown / 2**20:.0f} MiB; caches account for {held / 2**20:.0f} MiB"

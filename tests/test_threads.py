@@ -16,7 +16,7 @@ import pytest
 
 from excel_shapes import excel_range
 from xl_factor.sheet import cache
-from xl_factor.sheet.cache import FitCache, PairCache, TableCache
+from xl_factor.sheet.cache import PairCache, TableCache
 from xl_factor.sheet.catalogue import call
 
 THREADS = 8
@@ -27,16 +27,14 @@ FUNCTIONS = ("FM_BETA", "FM_ALPHA", "FM_VARDECOMP", "FM_RISKSHARE", "FM_COVMAT")
 @pytest.fixture
 def small_caches(monkeypatch):
     """Caches of a few entries, so that every thread evicts what the others stored."""
-    for name, store in (("TABLES", TableCache(max_entries=6)), ("FITS", FitCache(max_entries=5)),
-                        ("PAIRS", PairCache(max_entries=4))):
+    for name, store in (("TABLES", TableCache(max_entries=6)), ("PAIRS", PairCache(max_entries=4))):
         monkeypatch.setattr(cache, name, store)
     import xl_factor.sheet.data_keys as data_keys
     import xl_factor.sheet.functions as functions
 
     monkeypatch.setattr(data_keys, "TABLES", cache.TABLES)
-    monkeypatch.setattr(functions, "FITS", cache.FITS)
     monkeypatch.setattr(functions, "PAIRS", cache.PAIRS)
-    return cache.TABLES, cache.FITS, cache.PAIRS
+    return cache.TABLES, cache.PAIRS
 
 
 def _inputs(ff_monthly, industry_excess):

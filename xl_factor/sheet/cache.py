@@ -1,20 +1,20 @@
 """Work done once per distinct input: parsed ranges and factor-model fits, in bounded, thread-safe caches.
 
 Many cells ask for the alpha, beta, risk share and hedge of the same ranges.
-Three caches make them share the work, each keyed on exactly what changes
+Two caches make them share the work, each keyed on exactly what changes
 the answer, never on a printed summary of an array:
 
 * :data:`TABLES` maps a range as the spreadsheet handed it over to its
-  parsed :class:`~xl_factor.sheet.values.Table`. The key is the range's
-  pickle (see :class:`RawKey`): it records each cell's type as well as its
-  value, so ``FALSE`` and ``0.0``, ``TRUE`` and ``1.0``, ``-0.0`` and
+  parsed :class:`~xl_factor.sheet.values.Table`. The key of a big range is
+  its pickle (see :class:`RawKey`): it records each cell's type as well as
+  its value, so ``FALSE`` and ``0.0``, ``TRUE`` and ``1.0``, ``-0.0`` and
   ``0.0``, a ``Decimal`` and a float, a naive and an aware datetime never
-  share an entry.
-* :data:`FITS` maps a SHA-1 digest of every byte of the aligned returns and
-  factors, their labels and the model options to one
-  :class:`~xl_factor.core.FactorFit` (and its lazily computed variances).
+  share an entry; a small range is interned by its parsed content.
 * :data:`PAIRS` maps the identity of two cached tables and the options to
-  their fit and matched rows, so a cache hit skips the date matching too.
+  their fit (a :class:`~xl_factor.core.FactorFit`, with its lazily computed
+  variances) and matched rows, so a hit skips the date matching and the fit.
+  A fit is not cached on its own content: a digest of the aligned arrays
+  (12 ms at 2,520 x 500) costs more than the fit it would save (3-7 ms).
 
 Each holds a bounded number of entries and bytes (what its entries keep
 alive; an eighth as much under Pyodide, see :mod:`.runtime`), least
@@ -34,7 +34,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..core import FactorFit, fit_factor_model
+from ..core import FactorFit
 from .runtime import MIB, cache_bytes
 
 
@@ -86,37 +86,9 @@ class Bounded:
         return len(self._items)
 
 
-class FitCache(Bounded):
-    """Least-recently-used cache of factor-model fits, keyed on a digest of their inputs."""
-
-    def __init__(self, max_entries: int = 64, max_bytes: int = cache_bytes(512 * MIB)):
-        super().__init__(max_entries, max_bytes, _fit_size)
-
-    def fit(self, returns: np.ndarray, factors: np.ndarray, add_constant: bool, asset_names, factor_names,
-            asset_argument: str = "asset") -> FactorFit:
-        """The fit of ``returns`` on ``factors``, computed once per distinct content."""
-        key = _digest(returns, factors, add_constant, asset_names, factor_names, asset_argument)
-        fit = self.lookup(key)
-        if fit is None:
-            fit = fit_factor_model(returns, factors, add_constant, asset_names, factor_names, asset_argument)
-            self.store(key, fit)
-        return fit
-
-
-def _fit_size(key, fit: FactorFit) -> int:
-    # Inputs plus the (T, N) arrays a fit may compute lazily (tracking, hedged, resid, used).
-    return len(key) + fit.returns.nbytes * 4 + fit.returns.size + fit.factors.nbytes
-
-
-def _digest(returns, factors, add_constant, asset_names, factor_names, asset_argument) -> bytes:
-    h = hashlib.sha1(usedforsecurity=False)
-    for array in (returns, factors):
-        array = np.ascontiguousarray(array, dtype=float)
-        h.update(repr(array.shape).encode())
-        h.update(array.data)
-    # The argument's name is in the key: a failure's message names it (asset, returns).
-    h.update(repr((bool(add_constant), tuple(asset_names), tuple(factor_names), asset_argument)).encode())
-    return h.digest()
+def _fit_bytes(fit: FactorFit) -> int:
+    """Bytes a fit keeps alive: its inputs plus the (T, N) arrays it may compute lazily (tracking, hedged, resid)."""
+    return fit.returns.nbytes * 4 + fit.returns.size + fit.factors.nbytes
 
 
 class TableCache(Bounded):
@@ -217,7 +189,7 @@ class PairCache(Bounded):
     the entry exists; its size counts them. Tables parsed anew simply miss.
     """
 
-    def __init__(self, max_entries: int = 64, max_bytes: int = cache_bytes(512 * MIB)):
+    def __init__(self, max_entries: int = 64, max_bytes: int = cache_bytes(1024 * MIB)):
         super().__init__(max_entries, max_bytes, _pair_size)
 
     def get(self, tables: tuple, options: tuple, compute):
@@ -233,17 +205,15 @@ class PairCache(Bounded):
 def _pair_size(key, entry) -> int:
     tables, (fit, paired) = entry
     kept = sum(t.values.nbytes for t in tables) + paired.asset.nbytes + paired.factors.nbytes
-    return kept + _fit_size(b"", fit)
+    return kept + _fit_bytes(fit)
 
 
 #: The process-wide caches every front door shares.
-FITS = FitCache()
 TABLES = TableCache()
 PAIRS = PairCache()
 
 
 def clear_all() -> None:
     """Empty every cache (benchmarks measure cold calls with it)."""
-    FITS.clear()
     TABLES.clear()
     PAIRS.clear()

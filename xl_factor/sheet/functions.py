@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__, core
 from ..core.errors import InvalidArgument, ShapeMismatch
-from .cache import FITS, PAIRS
+from .cache import PAIRS
 from .data_keys import data_key
 from .excel import dates_to_serials
 from .failures import mark_failures
@@ -89,7 +89,7 @@ def fit(asset: Table, factors: Table, add_constant: bool = True, argument: str =
 
     def compute():
         p = pair(asset, factors, argument)
-        return FITS.fit(p.asset, p.factors, add_constant, p.asset_names, p.factor_names, argument), p
+        return core.fit_factor_model(p.asset, p.factors, add_constant, p.asset_names, p.factor_names, argument), p
 
     return PAIRS.get((asset, factors), (bool(add_constant), argument), compute)
 

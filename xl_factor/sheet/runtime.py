@@ -7,7 +7,7 @@ WebAssembly). Its conditions, and the cores a spreadsheet shares, change how the
   interpreter, numpy, pandas, scipy, the Python lists Lite builds of every
   range it hands over, and the caches. :func:`runtime_memory_budget` gives
   the bytes all of the sheet's caches together may hold: 1,536 MiB on
-  CPython (fits 512, tables 256, pairs 512, data keys 256), 256 MiB (an eighth of the heap)
+  CPython (tables 256, pairs with their fits 1024, data keys 256), 256 MiB (an eighth of the heap)
   under Pyodide; :func:`cache_bytes` scales one cache's CPython budget to it. It is decided at run time
   (``sys.platform == "emscripten"``), not when the wheel is built: the same
   wheel serves both.
@@ -33,7 +33,7 @@ import contextlib
 import sys
 
 MIB = 2**20
-#: Bytes the caches may hold together on CPython (fits 512 MiB, tables 256 MiB, pairs 512 MiB, data keys 256 MiB).
+#: Bytes the caches may hold together on CPython (tables 256 MiB, pairs and their fits 1024 MiB, data keys 256 MiB).
 CPYTHON_CACHE_BYTES = 1536 * MIB
 #: Bytes the caches may hold together under Pyodide: an eighth of its 2 GiB heap.
 PYODIDE_CACHE_BYTES = 256 * MIB
@@ -69,7 +69,7 @@ def runtime_memory_budget() -> int:
 
 def cache_bytes(cpython_bytes: int) -> int:
     """One cache's byte budget in the running Python: ``cpython_bytes`` on CPython, its share of
-    :data:`PYODIDE_CACHE_BYTES` under Pyodide (e.g. ``FitCache(max_bytes=cache_bytes(512 * MIB))``)."""
+    :data:`PYODIDE_CACHE_BYTES` under Pyodide (e.g. ``PairCache(max_bytes=cache_bytes(1024 * MIB))``)."""
     return cpython_bytes * runtime_memory_budget() // CPYTHON_CACHE_BYTES
 
 
