@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -312,11 +313,10 @@ def xl_factor_wheel(folder: Path) -> Path:
     """The wheel of this checkout, as the README says to build it (pip wheel . --no-deps)."""
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
                "-w", str(folder), str(REPO)]
-    try:
-        import setuptools
-        if int(setuptools.__version__.split(".")[0]) >= 68:  # the build backend pyproject.toml asks for
+    try:  # read from its metadata, not imported: importing setuptools here can trip its distutils shim
+        if int(importlib.metadata.version("setuptools").split(".")[0]) >= 68:  # the backend pyproject.toml asks for
             command.insert(4, "--no-build-isolation")
-    except ImportError:
+    except importlib.metadata.PackageNotFoundError:
         pass
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=folder)
     assert done.returncode == 0, done.stderr
