@@ -72,3 +72,17 @@ def require(available: bool, what: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def extension_dir(tmp_path_factory):
+    """The add-in installed once per session into a private folder, for the tests that recalculate in LibreOffice.
+
+    tests/test_libreoffice_addin.py keeps its own, which installs twice to prove the install idempotent.
+    """
+    from xl_factor.libreoffice import install, office
+
+    require(office.libreoffice_available(), "LibreOffice with Python UNO")
+    folder = tmp_path_factory.mktemp("lo_extensions")
+    install.install("private", folder)
+    return folder

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import require
 import statsmodels.api as sm
 from linearmodels.panel import FamaMacBeth
 from openpyxl import load_workbook
@@ -33,7 +32,7 @@ from openpyxl.utils.cell import range_boundaries
 from scipy import stats
 from statsmodels.stats.stattools import durbin_watson
 
-from xl_factor.libreoffice import install, office, recalc
+from xl_factor.libreoffice import recalc
 
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook_templates" / "factor_hedging.xlsx"
 
@@ -123,14 +122,6 @@ def _recalculate(path, extension_dir) -> Book:
     names, data, inputs, ranges = _read(path)
     values = recalc.recalculate(path, extension_dir=extension_dir, timeout=300)
     return Book(values, names, data, inputs, ranges)
-
-
-@pytest.fixture(scope="module")
-def extension_dir(tmp_path_factory):
-    require(office.libreoffice_available(), "LibreOffice with Python UNO")
-    folder = tmp_path_factory.mktemp("lo_extensions")
-    install.install("private", folder)
-    return folder
 
 
 @pytest.fixture(scope="module")

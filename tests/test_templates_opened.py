@@ -39,7 +39,7 @@ from test_templates_libreoffice import (COMMITTED, Book, _read, check_book, chec
                                         check_grs, check_hedging, check_multifactor_computes, check_no_error_cells,
                                         check_regression, check_risk_contributions, check_sample_covariance,
                                         check_series, check_sizing)
-from xl_factor.libreoffice import IMPLEMENTATION, install, office, ods, recalc
+from xl_factor.libreoffice import IMPLEMENTATION, office, ods, recalc
 
 SHIPPED_ODS = COMMITTED.with_suffix(".ods")
 REGENERATE = f"python -m xl_factor.libreoffice.ods workbook_templates/{COMMITTED.name} --force"
@@ -188,14 +188,6 @@ def false_cache_ods(src, dst) -> int:
 
     _rewrite_zip(src, dst, rewrite)
     return count
-
-
-@pytest.fixture(scope="module")
-def extension_dir(tmp_path_factory):
-    require(office.libreoffice_available(), "LibreOffice with Python UNO")
-    folder = tmp_path_factory.mktemp("lo_extensions")
-    install.install("private", folder)
-    return folder
 
 
 @pytest.fixture(scope="module")
