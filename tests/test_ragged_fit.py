@@ -85,3 +85,53 @@ def test_ill_conditioned_designs_keep_the_digits_of_lstsq(daily_returns, conditi
         ours = np.concatenate([[fit.alpha[j]], fit.betas[j]])
         assert np.linalg.cond(design[rows]) > condition / 10
         assert _digits(ours, truth[j]) >= min(_digits(ls, truth[j]), 15) - 1, (ours, ls, truth[j])
+
+
+@pytest.mark.parametrize("add_constant", [True, False])
+@pytest.mark.parametrize("block_doubles", [None, 7 * 20])
+def test_complete_factors_with_blocks_of_any_size_equal_statsmodels(ragged, monkeypatch, add_constant, block_doubles):
+    """Every factor row present (the path whose sums of squares stand in for the size check of the returns);
+    the moment sums are accumulated over row blocks, here also blocks of 8 rows (2,520 is not a multiple
+    of the block when it is 7 x 20 doubles over 20 assets: the last block is short)."""
+    import xl_factor.core.masked_ols as masked_ols
+
+    if block_doubles:
+        monkeypatch.setattr(masked_ols, "BLOCK_DOUBLES", block_doubles)
+    y, f, stocks = ragged
+    f = np.where(np.isnan(f), np.nanmean(f, axis=0), f)  # no factor blank
+    fit = fit_factor_model(y, f, add_constant, asset_names=stocks)
+    assert not fit.failures
+    for j in range(y.shape[1]):
+        rows = ~np.isnan(y[:, j])
+        design = sm.add_constant(f[rows]) if add_constant else f[rows]
+        ols = sm.OLS(y[rows, j], design).fit()
+        np.testing.assert_allclose(fit.betas[j], ols.params[int(add_constant):], rtol=RTOL)
+        if add_constant:
+            np.testing.assert_allclose(fit.alpha[j], ols.params[0], rtol=RTOL)
+        np.testing.assert_allclose(fit.idio_var[j], np.var(ols.resid, ddof=1), rtol=RTOL)
+
+
+@pytest.mark.parametrize("bad, words", [(np.inf, "an infinite value"), (-np.inf, "an infinite value"),
+                                        (1e200, r"a value too large for a return \(1e\+200\)")])
+def test_an_infinite_or_huge_return_in_a_ragged_panel_is_refused_naming_its_cell(ragged, bad, words):
+    from xl_factor.core.errors import NonFiniteValues
+
+    y, f, stocks = ragged
+    f = np.where(np.isnan(f), np.nanmean(f, axis=0), f)
+    y = y.copy()
+    y[2400, 7] = bad
+    with pytest.raises(NonFiniteValues, match=f"column '{stocks[7]}' has {words} in row 2401"):
+        fit_factor_model(y, f, asset_names=stocks)
+
+
+def test_returns_large_but_in_range_are_fitted_though_their_squares_overflow_the_shortcut(ragged):
+    """Values up to 0.9e150 pass the size check (at most 1e150) though their sums of squares exceed 1e300: the
+    shortcut must not refuse them; the fit scales with the returns."""
+    y, f, stocks = ragged
+    f = np.where(np.isnan(f), np.nanmean(f, axis=0), f)
+    size = 0.9e150 / np.nanmax(np.abs(y))
+    assert not masked_fit(y * size, f, ~np.isnan(y), True).bounded  # the shortcut does not vouch for them
+    small = fit_factor_model(y, f, asset_names=stocks)
+    big = fit_factor_model(y * size, f, asset_names=stocks)
+    assert not big.failures
+    np.testing.assert_allclose(big.betas, small.betas * size, rtol=1e-10)

@@ -28,17 +28,19 @@ CONDITION_LIMIT = 1e7
 CONSTANT_RTOL = 1e-10
 
 
-def does_not_vary(values: np.ndarray, axis: int = 0) -> np.ndarray:
+def does_not_vary(values: np.ndarray, axis: int = 0, extremes=None) -> np.ndarray:
     """Per series (along ``axis``, NaN ignored): True where it does not vary.
 
     ``sd <= CONSTANT_RTOL * mean(|x|)``; a series of zeros does not vary,
-    and neither does one with fewer than two values.
+    and neither does one with fewer than two values. ``extremes``: each
+    series' largest and smallest value
+    (:func:`~xl_factor.core.validation.column_extremes`), when the caller has them.
     """
     x = np.moveaxis(np.asarray(values, dtype=float), axis, 0)
     if x.shape[0] == 0:
         return np.ones(x.shape[1:], dtype=bool)
     # Screen without copies: a range wider than this surely varies (sd >= range / sqrt(2 n)).
-    high, low = np.fmax.reduce(x, axis=0), np.fmin.reduce(x, axis=0)
+    high, low = extremes if extremes is not None else (np.fmax.reduce(x, axis=0), np.fmin.reduce(x, axis=0))
     with np.errstate(invalid="ignore"):
         varies = (high - low) / np.sqrt(2.0 * x.shape[0]) > CONSTANT_RTOL * np.maximum(np.abs(high), np.abs(low))
     out = ~varies

@@ -27,24 +27,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conditioning import condition_numbers
+from .validation import MAX_MAGNITUDE
 
 #: Largest condition number of an asset's centred, unit-scaled factors solved by normal equations.
 NORMAL_EQUATIONS_LIMIT = 1e3
 #: Smallest variance of a factor over an asset's rows, relative to its mean square there, taken from moments:
 #: below it the centred moments are cancellation error (a factor nearly constant over those rows).
 NORMAL_EQUATIONS_VARIATION = 1e-6
+#: Doubles in each row-block buffer of the moment sums (256 KiB each: they stay in cache).
+BLOCK_DOUBLES = 32_768
 
 
 @dataclass(frozen=True)
 class MaskedFit:
     """Coefficients (constant first) ``coef`` (p, N), per-asset factor covariance ``factor_cov`` (N, K, K,
     ``ddof = 1``) and means ``factor_mean`` (N, K) over each asset's rows; ``solved`` (N,) marks the assets
-    fitted here (the others are NaN and left to the caller)."""
+    fitted here (the others are NaN and left to the caller). ``bounded``: every present value of ``y`` is
+    at most ``MAX_MAGNITUDE`` in size (its sums of squares say so); when not, nothing is solved here."""
 
     coef: np.ndarray
     factor_cov: np.ndarray
     factor_mean: np.ndarray
     solved: np.ndarray
+    bounded: bool
 
 
 def masked_fit(y: np.ndarray, f: np.ndarray, present: np.ndarray, add_constant: bool) -> MaskedFit:
@@ -57,28 +62,26 @@ def masked_fit(y: np.ndarray, f: np.ndarray, present: np.ndarray, add_constant: 
     scale = f[factor_ok].std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     z = np.where(factor_ok[:, None], (f - centre) / scale, 0.0)
-    x = np.column_stack([np.ones(n_rows), z]) if add_constant else z
-    w = present.astype(float)
-    y0 = np.where(present, y, 0.0)  # one pass (a copy, then a masked assignment, is two and slower)
-
-    upper = np.triu_indices(p)
-    # (N, p(p+1)/2): every asset's x'x at once. Formed as (x x)' w, not w' (x x): BLAS reads both row-major
-    # operands straight, about 3x faster on 2,520 x 500.
-    sums = ((x[:, upper[0]] * x[:, upper[1]]).T @ w).T
-    moments = np.empty((n_assets, p, p))
-    moments[:, upper[0], upper[1]] = sums
-    moments[:, upper[1], upper[0]] = sums
-    count = sums[:, 0] if add_constant else w.sum(axis=0)  # with a constant, x'x's corner counts the rows
-    xy = (x.T @ y0).T  # (N, p): with a constant, its first column is each asset's sum of returns
-    sum_y = xy[:, 0] if add_constant else y0.sum(axis=0)
+    x = np.column_stack([np.ones(n_rows), z])  # the ones column counts rows and sums returns, with or without a constant
+    sums, xy, sum_yy = _masked_moments(x, y, present)
+    if not (sum_yy <= MAX_MAGNITUDE * MAX_MAGNITUDE).all():  # an infinity, or a value too large for a return
+        nothing = np.full((n_assets, k), np.nan)
+        return MaskedFit(np.full((p, n_assets), np.nan), nothing[..., None] * nothing[:, None], nothing,
+                         np.zeros(n_assets, dtype=bool), False)
+    upper = np.triu_indices(k + 1)
+    full = np.empty((n_assets, k + 1, k + 1))
+    full[:, upper[0], upper[1]] = sums
+    full[:, upper[1], upper[0]] = sums
+    moments = full if add_constant else full[:, 1:, 1:]
+    count, sum_z, sum_y = full[:, 0, 0], full[:, 0, 1:], xy[:, 0]
+    xy = xy if add_constant else xy[:, 1:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        sum_z = moments[:, 0, 1:] if add_constant else w.T @ z
         mean_z = sum_z / count[:, None]
-        zz = moments[:, int(add_constant):, int(add_constant):]
+        zz = full[:, 1:, 1:]
         centred = zz / count[:, None, None] - mean_z[:, :, None] * mean_z[:, None, :]
         # A series that (nearly) does not vary: its variance from moments is cancellation error; QR decides.
         mean_y = sum_y / count
-        var_y = np.einsum("tn,tn->n", y0, y0) / count - mean_y * mean_y
+        var_y = sum_yy / count - mean_y * mean_y
         flat = ~(var_y > NORMAL_EQUATIONS_VARIATION * (var_y + mean_y * mean_y))
         enough = count > p
         cond = np.full(n_assets, np.inf)
@@ -101,4 +104,37 @@ def masked_fit(y: np.ndarray, f: np.ndarray, present: np.ndarray, add_constant: 
         unbiased = centred * (count / (count - 1))[:, None, None]
     factor_cov = unbiased * np.outer(scale, scale)
     factor_mean = centre + mean_z * scale
-    return MaskedFit(coef, factor_cov, factor_mean, solved)
+    return MaskedFit(coef, factor_cov, factor_mean, solved, True)
+
+
+def _masked_moments(x: np.ndarray, y: np.ndarray, present: np.ndarray):
+    """Per asset, over its ``present`` rows: the upper triangle of ``x'x`` (N, q(q+1)/2), ``x'y`` (N, q), ``y'y`` (N,).
+
+    ``x`` (T, q). Summed over blocks of rows that fit in cache: a block's
+    presence as floats and its returns with the missing ones zeroed are
+    made in reused buffers, so no (T, N) temporary is allocated. Fresh
+    (T, N) arrays cost more in page faults than the arithmetic they carry
+    (25 against 17 ms at 2,520 x 500 when the allocator was told to keep
+    its memory).
+    """
+    n_rows, n_assets = y.shape
+    upper = np.triu_indices(x.shape[1])
+    products = x[:, upper[0]] * x[:, upper[1]]
+    sums, xy, sum_yy = np.zeros((len(upper[0]), n_assets)), np.zeros((x.shape[1], n_assets)), np.zeros(n_assets)
+    rows = max(8, BLOCK_DOUBLES // max(n_assets, 1))
+    weight, zeroed, negative = (np.empty((rows, n_assets)) for _ in range(3))
+    for start in range(0, n_rows, rows):
+        stop = min(start + rows, n_rows)
+        w, y0, low = weight[:stop - start], zeroed[:stop - start], negative[:stop - start]
+        block = y[start:stop]
+        np.copyto(w, present[start:stop])
+        # y0 = y where present, else 0: fmax(y, 0) + fmin(y, 0) is y exactly and 0 for NaN, then times the
+        # presence (0 or 1). Three plain passes in cache: half the time of a masked copy.
+        np.fmax(block, 0.0, out=y0)
+        np.fmin(block, 0.0, out=low)
+        np.add(y0, low, out=y0)
+        np.multiply(y0, w, out=y0)
+        sums += products[start:stop].T @ w
+        xy += x[start:stop].T @ y0
+        sum_yy += np.einsum("tn,tn->n", y0, y0)
+    return sums.T, xy.T, sum_yy

@@ -33,7 +33,7 @@ import numpy as np
 from .conditioning import does_not_vary, explained_exactly, ill_conditioned
 from .errors import FactorModelError, ShapeMismatch, SingularFactors, TooFewObservations
 from .masked_ols import masked_fit
-from .validation import as_2d, check_finite, column_names
+from .validation import as_2d, check_finite, column_extremes, column_names
 
 
 class FactorFit:
@@ -183,21 +183,28 @@ def fit_factor_model(
     f = as_2d(factors, "factors")
     names = column_names(asset_names, y.shape[1], "asset", asset_argument)
     fnames = column_names(factor_names, f.shape[1], "f", "factors")
-    check_finite(y, asset_argument, names)
     check_finite(f, "factors", fnames)
     if y.shape[0] != f.shape[0]:
         raise ShapeMismatch(f"{asset_argument} has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
 
-    checked = _check_factors(f, add_constant, fnames)  # every row of f judged: a group on all of them needs no more
     n_assets, k = y.shape[1], f.shape[1]
     asset_ok, factor_ok = ~np.isnan(y), ~np.isnan(f).any(axis=1)
     complete = bool(factor_ok.all() and asset_ok.all())  # a complete panel: no (T, N) mask is formed
-    present = asset_ok if complete else asset_ok & factor_ok[:, None]
+    # With every factor row present, the masked fit's sums of squares bound every value of y: the check of
+    # y's sizes (a pass over the whole range) is only needed when they say so.
+    every_value_summed = not complete and bool(factor_ok.all())
+    extremes = column_extremes(y) if complete else None  # for the size check and the constant-series check
+    if not every_value_summed:
+        check_finite(y, asset_argument, names, extremes)
+    checked = _check_factors(f, add_constant, fnames)  # every row of f judged: a group on all of them needs no more
+    present = asset_ok if factor_ok.all() else asset_ok & factor_ok[:, None]
     coef = np.full((k + int(add_constant), n_assets), np.nan)
     covs, means = np.full((n_assets, k, k), np.nan), np.full((n_assets, k), np.nan)
     exact = np.arange(n_assets)
     if not complete:  # ragged: one masked solve; the QR path below takes what it leaves
         masked = masked_fit(y, f, present, add_constant)
+        if every_value_summed and not masked.bounded:
+            check_finite(y, asset_argument, names)  # raises, naming the cell, unless every value is in range
         coef[:, masked.solved], covs[masked.solved], means[masked.solved] = (
             masked.coef[:, masked.solved], masked.factor_cov[masked.solved], masked.factor_mean[masked.solved])
         exact = np.flatnonzero(~masked.solved)
@@ -215,7 +222,7 @@ def fit_factor_model(
         if problem is not None:
             failures.update((int(c), problem) for c in cols)
             continue
-        flat = does_not_vary(yg)
+        flat = does_not_vary(yg, extremes=extremes if whole else None)
         for c in cols[flat]:
             failures[int(c)] = TooFewObservations(
                 f"'{names[c]}' does not vary over its {fg.shape[0]} rows (a constant return, such as a "
@@ -232,7 +239,7 @@ def fit_factor_model(
     alpha = coef[0] if add_constant else np.where(fitted, 0.0, np.nan)
     betas = np.ascontiguousarray(coef[int(add_constant):].T)
     # A complete panel's rows used are each fitted asset's every row: a read-only view, not a (T, N) copy.
-    used = np.broadcast_to(fitted, y.shape) if complete else present & fitted
+    used = np.broadcast_to(fitted, y.shape) if complete else present if fitted.all() else present & fitted
     return FactorFit(y, f, alpha, betas, used, covs, means, add_constant, names, fnames, failures)
 
 

@@ -23,10 +23,26 @@ def as_2d(values, argument: str) -> np.ndarray:
 MAX_MAGNITUDE = 1e150
 
 
-def check_finite(array: np.ndarray, argument: str, names=None) -> None:
-    """Raise for an infinite value or one so large that variances overflow (NaN is missing, not an error)."""
-    if array.size == 0 or (np.fmax.reduce(array, axis=None) <= MAX_MAGNITUDE
-                           and np.fmin.reduce(array, axis=None) >= -MAX_MAGNITUDE):
+def column_extremes(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of ``array`` (T, N): the largest and smallest value, NaN skipped (NaN for a column of NaN).
+
+    One pass each, without copies; :func:`check_finite` and
+    :func:`~xl_factor.core.conditioning.does_not_vary` both take them, so a
+    caller that needs both reads a big range once.
+    """
+    return np.fmax.reduce(array, axis=0), np.fmin.reduce(array, axis=0)
+
+
+def check_finite(array: np.ndarray, argument: str, names=None, extremes=None) -> None:
+    """Raise for an infinite value or one so large that variances overflow (NaN is missing, not an error).
+
+    ``extremes``: the :func:`column_extremes` of ``array``, when the caller has them.
+    """
+    if array.size == 0:
+        return
+    high, low = extremes if extremes is not None else (np.fmax.reduce(array, axis=None),
+                                                        np.fmin.reduce(array, axis=None))
+    if np.fmax.reduce(np.ravel(high)) <= MAX_MAGNITUDE and np.fmin.reduce(np.ravel(low)) >= -MAX_MAGNITUDE:
         return  # fmax / fmin skip NaN (missing) without copying the array
     with np.errstate(invalid="ignore"):
         bad = np.abs(array) > MAX_MAGNITUDE
