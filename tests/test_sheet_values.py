@@ -145,3 +145,31 @@ def test_small_ranges_are_interned_by_their_parsed_content():
         a = cache.TABLES.get(other, lambda raw: parse_table(raw, "asset"))
         b = cache.TABLES.get(zero, lambda raw: parse_table(raw, "asset"))
         assert a is not b and a.values.tobytes() != b.values.tobytes(), cell
+
+
+def test_a_big_range_is_keyed_from_its_second_sighting_and_the_key_still_tells_cell_types_apart():
+    """Met once, a big range is only parsed (its exact key costs half a parse); met again it is keyed on
+    its cells and stored, and a third meeting returns that table. Ranges whose sampled rows agree but whose
+    cells differ elsewhere (FALSE against 0.0 in row 4) still parse apart on every meeting."""
+    from xl_factor.sheet import cache
+
+    store = cache.TableCache()
+    parse = lambda raw: parse_table(raw, "asset")  # noqa: E731
+    rows = (("Date", "A", "B"),) + tuple(
+        (dt.datetime(2000, 1, 1) + dt.timedelta(days=i), 0.001 * i, -0.002 * i) for i in range(cache.SMALL_RANGE))
+    first = store.get(rows, parse)
+    assert len(store) == 0, "met once: parsed, not keyed"
+    second = store.get(fresh_copy(rows), parse)
+    assert len(store) == 1 and second is not first
+    assert store.get(fresh_copy(rows), parse) is second, "met a third time: the stored table"
+    with_false = tuple(r if i != 4 else (r[0], False, r[2]) for i, r in enumerate(rows))
+    with_zero = tuple(r if i != 4 else (r[0], 0.0, r[2]) for i, r in enumerate(rows))
+    assert cache.sighting(with_false) == cache.sighting(with_zero)
+    for _ in range(3):
+        a, b = store.get(with_false, parse), store.get(with_zero, parse)
+        assert np.isnan(a.values[3, 0]) and b.values[3, 0] == 0.0
+
+
+def fresh_copy(rows):
+    """The same cells in new tuples (what COM builds for every call)."""
+    return tuple(tuple(c + 0.0 if type(c) is float else c for c in row) for row in rows)
