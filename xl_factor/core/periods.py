@@ -42,14 +42,15 @@ def infer_periods_per_year(dates) -> int:
     (annual). Raises when there are fewer than two dates or the spacing fits
     none of these.
     """
-    stamps = pd.DatetimeIndex(dates).as_unit("ns").asi8
+    stamps = dates.values if isinstance(dates, pd.DatetimeIndex) and dates.tz is None else \
+        pd.DatetimeIndex(dates).as_unit("ns").asi8.view("datetime64[ns]")  # numpy's own, in the index's unit
     if len(stamps) < 2:
         raise TooFewObservations(
             "need at least two dates to infer the frequency; give periods_per_year",
             "dates",
         )
-    gaps = np.diff(np.sort(stamps)) / 86_400e9
-    median = float(np.median(gaps))
+    gaps = np.sort(np.diff(np.sort(stamps)) / np.timedelta64(1, "D"))
+    median = float(gaps[(len(gaps) - 1) // 2] + gaps[len(gaps) // 2]) / 2  # np.median's overhead, 10x the sort
     for bound, periods in _SPACING_BOUNDS:
         if 0 < median <= bound:
             return periods

@@ -83,6 +83,11 @@ def align_on_dates(left_dates, right_dates, left_name: str = "asset", right_name
     Raises when a date repeats within one table (the match would be
     ambiguous) or when the tables share no date.
     """
+    rising = _same_dates_rising(left_dates, right_dates)
+    if rising is not None:  # one date column in both, oldest or newest first: no join, no duplicate search
+        index = pd.DatetimeIndex(left_dates)
+        order = np.arange(len(index)) if rising else np.arange(len(index) - 1, -1, -1)
+        return Alignment(index if rising else index[::-1], order, order)
     left_index = check_unique_dates(left_dates, left_name)
     right_index = check_unique_dates(right_dates, right_name)
     left_ns, right_ns = left_index.as_unit("ns").asi8, right_index.as_unit("ns").asi8
@@ -97,6 +102,24 @@ def align_on_dates(left_dates, right_dates, left_name: str = "asset", right_name
             right_name,
         )
     return Alignment(common, left_index.get_indexer(common), right_index.get_indexer(common))
+
+
+def _same_dates_rising(left_dates, right_dates) -> bool | None:
+    """True (False) when both sides hold the same dates strictly rising (falling), else None.
+
+    Strictly monotone dates are unique, so the duplicate check has nothing to find.
+    """
+    left, right = np.asarray(left_dates), np.asarray(right_dates)
+    if left.dtype.kind != "M" or left.dtype != right.dtype or not len(left) or not np.array_equal(left, right):
+        return None
+    if np.isnat(left).any():
+        return None
+    steps = np.diff(left)
+    if (steps > np.timedelta64(0)).all():
+        return True
+    if (steps < np.timedelta64(0)).all():
+        return False
+    return None
 
 
 def _span(index: pd.DatetimeIndex) -> str:

@@ -179,7 +179,9 @@ def content_digest(table) -> bytes:
     h.update(repr((table.values.shape, table.names, table.date_label)).encode())
     h.update(np.ascontiguousarray(table.values).data)
     if table.dates is not None:
-        h.update(table.dates.as_unit("ns").asi8.tobytes())
+        stamps = table.dates.values  # datetime64 in the index's unit: the unit is hashed with the numbers
+        h.update(str(stamps.dtype).encode())
+        h.update(np.ascontiguousarray(stamps).view(np.int64).data)
     return h.digest()
 
 

@@ -53,8 +53,9 @@ def typical_size(values: np.ndarray) -> np.ndarray:
     step = max(1, values.shape[0] // _SAMPLE_ROWS)
     ordered = np.sort(np.abs(values[::step]), axis=0)  # NaN sorts last
     count = (~np.isnan(ordered)).sum(axis=0)
-    low = np.take_along_axis(ordered, np.maximum(count - 1, 0)[None, :] // 2, axis=0)[0]
-    high = np.take_along_axis(ordered, (count // 2)[None, :], axis=0)[0] if ordered.shape[0] else low
+    columns = np.arange(ordered.shape[1])
+    low = ordered[np.maximum(count - 1, 0) // 2, columns] if ordered.shape[0] else np.full(ordered.shape[1], np.nan)
+    high = ordered[np.minimum(count // 2, ordered.shape[0] - 1), columns] if ordered.shape[0] else low
     return np.where(count > 0, (low + np.where(count % 2, low, high)) / 2, np.nan)
 
 

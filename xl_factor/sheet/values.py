@@ -95,7 +95,10 @@ class Table:
 
     def dated_rows(self) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """Positions and dates of the rows that have a date (a blank date cell leaves its row out)."""
-        rows = np.flatnonzero(~self.dates.isna())
+        dated = ~np.isnat(self.dates.values)
+        if dated.all():
+            return np.arange(self.n_rows), self.dates
+        rows = np.flatnonzero(dated)
         return rows, self.dates[rows]
 
 
@@ -168,11 +171,18 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     return Table(values, names, dates, date_label)
 
 
+#: The span of the nanosecond timestamps dates are matched on (pandas' Timestamp.min and max), to whole
+#: seconds inside it. Not converted from nanoseconds: numpy's cast of values that near the int64 limits wraps.
+_DATE_SPAN = (np.datetime64("1677-09-22T00:00:00", "s"), np.datetime64("2262-04-11T23:47:16", "s"))
+
+
 def _check_date_span(dates: pd.DatetimeIndex, argument: str) -> None:
     """Refuse dates outside 1677-09-22 .. 2262-04-11, the span of the nanosecond timestamps dates are matched on."""
-    stamps = dates[~dates.isna()]
-    if len(stamps) and (stamps.min() < pd.Timestamp.min or stamps.max() > pd.Timestamp.max):
-        outside = stamps.max() if stamps.max() > pd.Timestamp.max else stamps.min()
+    stamps = dates.values  # datetime64 in the index's own unit; NaT compares false
+    low, high = _DATE_SPAN  # in seconds: numpy compares in the finer unit, and these fit in nanoseconds
+    late, early = stamps > high, stamps < low
+    if late.any() or early.any():
+        outside = pd.Timestamp(stamps[late].max() if late.any() else stamps[early].min())
         raise InvalidArgument(
             f"has the date {outside.date()}, outside 1677-09-22 to 2262-04-11, the dates this reads; "
             "correct it, or leave the date column out of the range", argument)
@@ -310,7 +320,7 @@ def _naive_datetimes(cells: list) -> pd.DatetimeIndex | None:
         stamps = pd.DatetimeIndex(column)
     except (TypeError, ValueError):  # aware and naive cells mixed
         return None
-    filled = np.flatnonzero(~stamps.isna())
+    filled = np.flatnonzero(~np.isnat(stamps.values)) if stamps.tz is None else np.zeros(0, dtype=int)
     if stamps.tz is not None or not filled.size or filled.size < (filled[-1] + 1) / 2:
         return None
     return stamps
