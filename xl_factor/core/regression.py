@@ -196,7 +196,7 @@ def fit_factor_model(
     extremes = column_extremes(y) if complete else None  # for the size check and the constant-series check
     if not every_value_summed:
         check_finite(y, asset_argument, names, extremes)
-    checked = _check_factors(f, add_constant, fnames)  # every row of f judged: a group on all of them needs no more
+    all_rows_cov = _check_factors(f, add_constant, fnames)  # not None: a group on every row needs no more checks
     present = asset_ok if factor_ok.all() else asset_ok & factor_ok[:, None]
     coef = np.full((k + int(add_constant), n_assets), np.nan)
     covs, means = np.full((n_assets, k, k), np.nan), np.full((n_assets, k), np.nan)
@@ -217,7 +217,7 @@ def fit_factor_model(
         fg = f if rows is None else f[rows]
         whole = rows is None and cols.size == n_assets
         yg = y if whole else y[:, cols] if rows is None else y[np.ix_(rows, cols)]
-        problem = None if rows is None and checked else _group_problem(fg, add_constant, fnames, names, cols,
+        problem = None if rows is None and all_rows_cov is not None else _group_problem(fg, add_constant, fnames, names, cols,
                                                                        asset_argument)
         if problem is not None:
             failures.update((int(c), problem) for c in cols)
@@ -230,7 +230,8 @@ def fit_factor_model(
         keep = cols[~flat]
         if keep.size:
             coef[:, keep] = _solve(fg, yg if keep.size == cols.size else yg[:, ~flat], add_constant)
-            covs[keep], means[keep] = np.atleast_2d(np.cov(fg, rowvar=False)), fg.mean(axis=0)
+            covs[keep] = all_rows_cov if rows is None and all_rows_cov is not None else _covariance(fg)
+            means[keep] = fg.mean(axis=0)
 
     fitted = ~np.isnan(coef).any(axis=0)
     if not fitted.any():  # nothing could be fitted: the whole call fails, with the first asset's reason
@@ -264,31 +265,41 @@ def _row_patterns(present: np.ndarray, asset_ok: np.ndarray, complete: bool):
         yield present[:, cols[0]].copy(), cols
 
 
-def _check_factors(f: np.ndarray, add_constant: bool, fnames) -> bool:
+def _check_factors(f: np.ndarray, add_constant: bool, fnames) -> np.ndarray | None:
     """Refuse factors that are constant or collinear over every row where all of them are present.
 
-    Returns True when that was every row of ``f`` (no factor is missing), so
-    a group of assets present on every row needs no check of its own.
+    Returns their (K, K) covariance (``ddof = 1``) when that was every row
+    of ``f`` (no factor is missing): a group of assets present on every row
+    then needs no check of its own, and shares it. Else ``None``.
     """
     complete_rows = ~np.isnan(f).any(axis=1)
     complete = f if complete_rows.all() else f[complete_rows]
     if complete.shape[0] <= f.shape[1] + int(add_constant):
-        return False  # too few rows to judge: each asset's own check names the shortfall
-    problem = _factor_problem(complete, add_constant, fnames, "over their rows")
+        return None  # too few rows to judge: each asset's own check names the shortfall
+    cov = _covariance(complete)
+    problem = _factor_problem(complete, add_constant, fnames, "over their rows", cov)
     if problem is not None:
         raise problem
-    return complete is f
+    return cov if complete is f else None
 
 
-def _factor_problem(fg: np.ndarray, add_constant: bool, fnames, where: str) -> SingularFactors | None:
-    """The error for factors that do not vary or are collinear over the rows ``fg``, else ``None``."""
+def _covariance(fg: np.ndarray) -> np.ndarray:
+    """(K, K) covariance of the columns of ``fg`` (``ddof = 1``)."""
+    return np.atleast_2d(np.cov(fg, rowvar=False))
+
+
+def _factor_problem(fg: np.ndarray, add_constant: bool, fnames, where: str, cov=None) -> SingularFactors | None:
+    """The error for factors that do not vary or are collinear over the rows ``fg``, else ``None``.
+
+    ``cov``: their covariance, when the caller has it.
+    """
     if add_constant:
         flat = does_not_vary(fg)
         if flat.any():
             return SingularFactors(
                 f"factor '{fnames[int(np.argmax(flat))]}' is constant {where}; drop it "
                 "(the constant is already in the model)", "factors")
-        moments = np.atleast_2d(np.cov(fg, rowvar=False))
+        moments = cov if cov is not None else _covariance(fg)
     else:
         moments = fg.T @ fg / fg.shape[0]
     if ill_conditioned(moments):
