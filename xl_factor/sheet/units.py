@@ -156,5 +156,6 @@ def periods_per_year_of(table: Table) -> float | None:
 
 
 def _median(sizes: np.ndarray) -> float:
-    sizes = sizes[~np.isnan(sizes)]
-    return float(np.median(sizes)) if sizes.size else float("nan")
+    """Median of the typical sizes, NaN left out (a sort: np.median's own checks cost more for a few columns)."""
+    sizes = np.sort(sizes[~np.isnan(sizes)])
+    return float(sizes[(sizes.size - 1) // 2] + sizes[sizes.size // 2]) / 2 if sizes.size else float("nan")

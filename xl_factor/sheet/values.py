@@ -196,7 +196,7 @@ def object_cells(rows: list) -> np.ndarray:
     probes every row for nested sequences; numpy's remains the fallback.
     """
     try:
-        if all(type(row) is tuple for row in rows):
+        if set(map(type, rows)) == {tuple}:  # one C pass over the row types
             return _lib.to_object_array_tuples(rows)
         return _lib.to_object_array([list(row) for row in rows])
     except Exception:  # noqa: BLE001 - a pandas without these converters: numpy's own
