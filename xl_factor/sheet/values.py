@@ -164,8 +164,9 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
         values = objects_to_float(cells)[:, 1:]
     else:
         values = to_float(rows)
-    if dates is not None and dates.isna().any():
-        values[dates.isna()] = np.nan  # an undated row keeps its place but holds no data
+    undated = np.isnat(dates.values) if dates is not None else None
+    if undated is not None and undated.any():
+        values[undated] = np.nan  # an undated row keeps its place but holds no data
     if names is not None:
         names = tuple(n or f"col{i + 1}" for i, n in enumerate(names))
     return Table(values, names, dates, date_label)
