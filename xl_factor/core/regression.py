@@ -196,7 +196,12 @@ def fit_factor_model(
     extremes = column_extremes(y) if complete else None  # for the size check and the constant-series check
     if not every_value_summed:
         check_finite(y, asset_argument, names, extremes)
-    all_rows_cov = _check_factors(f, add_constant, fnames)  # not None: a group on every row needs no more checks
+    try:
+        all_rows_cov = _check_factors(f, add_constant, fnames)  # not None: a group on every row needs no more checks
+    except SingularFactors:
+        if every_value_summed:  # a bad return is named before bad factors, as on a complete panel
+            check_finite(y, asset_argument, names)
+        raise
     present = asset_ok if factor_ok.all() else asset_ok & factor_ok[:, None]
     coef = np.full((k + int(add_constant), n_assets), np.nan)
     covs, means = np.full((n_assets, k, k), np.nan), np.full((n_assets, k), np.nan)

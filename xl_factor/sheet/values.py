@@ -351,9 +351,10 @@ def _with_blanks(cells: list, present_dates: pd.DatetimeIndex, dated=None) -> pd
     """Dates on the rows ``dated`` (default: the non-blank cells), NaT on the others."""
     if len(present_dates) == len(cells):
         return present_dates
-    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
+    stamps = present_dates.values  # in their own unit: a date outside the nanosecond span reaches its check
+    out = np.full(len(cells), np.datetime64("NaT"), dtype=stamps.dtype)
     mask = np.array([c is not None and c != "" for c in cells] if dated is None else dated)
-    out[mask] = present_dates.as_unit("ns").values
+    out[mask] = stamps
     return pd.DatetimeIndex(out)
 
 
