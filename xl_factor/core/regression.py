@@ -289,8 +289,9 @@ def _check_factors(f: np.ndarray, add_constant: bool, fnames) -> np.ndarray | No
 
 
 def _covariance(fg: np.ndarray) -> np.ndarray:
-    """(K, K) covariance of the columns of ``fg`` (``ddof = 1``)."""
-    return np.atleast_2d(np.cov(fg, rowvar=False))
+    """(K, K) covariance of the columns of ``fg`` (``ddof = 1``): np.cov's arithmetic without its overhead."""
+    centred = fg - fg.mean(axis=0)
+    return centred.T @ centred / (fg.shape[0] - 1)
 
 
 def _factor_problem(fg: np.ndarray, add_constant: bool, fnames, where: str, cov=None) -> SingularFactors | None:

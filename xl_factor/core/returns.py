@@ -85,7 +85,7 @@ def align_on_dates(left_dates, right_dates, left_name: str = "asset", right_name
     """
     rising = _same_dates_rising(left_dates, right_dates)
     if rising is not None:  # one date column in both, oldest or newest first: no join, no duplicate search
-        index = pd.DatetimeIndex(left_dates)
+        index = left_dates if isinstance(left_dates, pd.DatetimeIndex) else pd.DatetimeIndex(left_dates)
         order = np.arange(len(index)) if rising else np.arange(len(index) - 1, -1, -1)
         return Alignment(index if rising else index[::-1], order, order)
     left_index = check_unique_dates(left_dates, left_name)
