@@ -15,6 +15,7 @@ import contextvars
 import numpy as np
 
 from ..core.errors import NonFiniteValues
+from .cells import LabelledColumns
 from .errors import error_line
 
 #: The FM_* function being computed in this thread (set by :func:`computing`), named in each failure's line.
@@ -61,15 +62,21 @@ def finish(function: str, result):
     """The result as cells may hold it: an overflow (an infinite number anywhere) refused as one line."""
     if isinstance(result, (str, type(None))):
         return result
-    array = np.asarray(result)
-    if array.dtype.kind == "f":
-        overflow = bool(np.isinf(array).any())
-    elif array.dtype == object and array.size:
-        # Compared in C cell by cell: a number equals infinity, a label such as "inf" (text) does not.
-        overflow = bool((array == np.inf).any() or (array == -np.inf).any())
+    if isinstance(result, LabelledColumns):  # the labels as cells, the numbers as floats
+        overflow = _infinite(np.asarray(result.labels, dtype=object)) or _infinite(result.numbers)
     else:
-        overflow = False
+        overflow = _infinite(np.asarray(result))
     return error_line(function, _overflow()) if overflow else result
+
+
+def _infinite(array: np.ndarray) -> bool:
+    """Whether a number in ``array`` is infinite (a text such as "inf" is not a number)."""
+    if array.dtype.kind == "f":
+        return bool(np.isinf(array).any())
+    if array.dtype == object and array.size:
+        # Compared in C cell by cell: a number equals infinity, a label such as "inf" (text) does not.
+        return bool((array == np.inf).any() or (array == -np.inf).any())
+    return False
 
 
 def _overflow() -> NonFiniteValues:

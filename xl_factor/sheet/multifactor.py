@@ -14,6 +14,7 @@ import numpy as np
 from .. import core
 from ..core.errors import InvalidArgument
 from .book import held_assets, one_per_asset
+from .cells import labelled_columns
 from .failures import failure_line
 from .functions import (filled_columns, short_columns, fit, label_values, labelled, pair, per_input_row, stacked,
                         with_index)
@@ -103,19 +104,11 @@ def _time_varying(asset: Table, factors: Table, function: str, estimate, argumen
     out = per_input_row(values.reshape(values.shape[0], -1), p.rows, asset.n_rows)
     if asset.n_cols == 1:
         return out
-    header = asset.names is not None
-    if header:
-        labels = list(p.asset_names) if chosen is not None else [
-            f"{a}:{f}" for a in p.asset_names for f in p.factor_names]
-        table = np.empty((out.shape[0] + 1, out.shape[1]), dtype=object)  # one conversion of the floats
-        table[0], table[1:] = labels, out
-        out = table
-    if failures:
-        out = np.array(out, dtype=object)
-        for i, error in failures.items():
-            out[int(header):, i * width:(i + 1) * width] = None
-            out[int(header), i * width] = failure_line(error)
-    return out
+    labels = []
+    if asset.names is not None:
+        labels = [list(p.asset_names) if chosen is not None else [
+            f"{a}:{f}" for a in p.asset_names for f in p.factor_names]]
+    return labelled_columns(labels, out, {int(i): failure_line(e) for i, e in failures.items()}, width)
 
 
 def _chosen_factor(factor: str, names) -> int | None:
