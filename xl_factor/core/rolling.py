@@ -122,17 +122,17 @@ def ewma_betas(asset, factors, halflife, min_nobs=None) -> TimeVaryingBetas:
     least = k + 2 if min_nobs is None else _whole(
         min_nobs, "min_nobs", k + 2, n_rows, f"(K + 2) to {n_rows} (the number of periods)")
     decay = 0.5 ** (1.0 / life)
-    return _fit(y, f, least, lambda v: _discounted_cumsum(v, decay), None, counts=lambda v: np.cumsum(v, axis=1))
+    return _fit(y, f, least, lambda v: _discounted_cumsum(v, decay), None, counts=lambda v: np.cumsum(v, axis=0))
 
 
 def _fit(y, f, least: int, sums, full_from, counts=None) -> TimeVaryingBetas:
     """The per-period fits of every asset column; ``sums`` turns per-row values (C, T, M) into per-period sums.
 
-    ``counts`` turns the presence (1, T, G) into the number of present rows
-    (default: ``sums``); ``full_from`` blanks the periods before that many
-    rows (a rolling window that has not filled).
+    ``sums`` may overwrite the values it is given (they are scratch).
+    ``counts`` turns the presence (T, G) into the number of present rows
+    (default: the ``sums`` of the presence); ``full_from`` blanks the periods
+    before that many rows (a rolling window that has not filled).
     """
-    counts = counts or sums
     n_rows, n_assets = y.shape
     k = f.shape[1]
     f_ok = ~np.isnan(f).any(axis=1)
@@ -144,9 +144,9 @@ def _fit(y, f, least: int, sums, full_from, counts=None) -> TimeVaryingBetas:
     y_mean = np.where(np.isfinite(y_mean), y_mean, 0.0)
     yc = np.where(present, y - y_mean, 0.0)
 
-    alpha = np.full((n_rows, n_assets), np.nan)
-    betas = np.full((n_rows, n_assets, k), np.nan)
-    n_obs = np.full((n_rows, n_assets), np.nan)
+    alpha = np.empty((n_rows, n_assets))  # every column is written by its chunk
+    betas = np.empty((n_rows, n_assets, k))
+    n_obs = np.empty((n_rows, n_assets))
     per_asset = 2 * (2 + 2 * k + k * (k + 1) // 2)
     step = max(1, CHUNK_DOUBLES // max(1, n_rows * per_asset))
     for start in range(0, n_assets, step):
@@ -166,7 +166,8 @@ def _fit_chunk(present, yc, fc, least, sums, counts):
 
     Arrays are component-major (one contiguous (T, columns) array per moment).
     Assets sharing their present rows share one column of factor moments;
-    ``on_assets`` spreads the patterns' (T, G) arrays to the assets (T, n).
+    ``on_assets`` spreads the patterns' (T, G) arrays to the assets (T, n)
+    (nothing to spread when every asset has a pattern of its own).
     """
     n_rows, n_assets = yc.shape
     k = fc.shape[1]
@@ -174,8 +175,7 @@ def _fit_chunk(present, yc, fc, least, sums, counts):
         group = np.zeros(n_assets, dtype=int)
         mask = np.ones((n_rows, 1))
     else:
-        _, first, group = np.unique(np.packbits(present, axis=0).T, axis=0, return_index=True, return_inverse=True)
-        group = np.asarray(group).ravel()
+        group, first = _patterns(present)
         mask = present[:, first].astype(float)  # (T, G): one column per pattern of present rows
     pairs = [(a, b) for a in range(k) for b in range(a, k)]
     g_parts = np.empty((1 + k + len(pairs), n_rows, mask.shape[1]))
@@ -184,18 +184,19 @@ def _fit_chunk(present, yc, fc, least, sums, counts):
         g_parts[1 + a] = mask * fc[:, a, None]
     for c, (a, b) in enumerate(pairs):
         g_parts[1 + k + c] = mask * (fc[:, a] * fc[:, b])[:, None]
+    g_count = None if counts is None else counts(mask)
     g_sums = sums(g_parts)
-    g_count = counts(g_parts[:1])[0]
+    g_count = g_sums[0] if g_count is None else g_count
     a_parts = np.empty((1 + k, n_rows, n_assets))
     a_parts[0] = yc
     for a in range(k):
         a_parts[1 + a] = yc * fc[:, a, None]
     a_sums = sums(a_parts)
 
-    single = mask.shape[1] == 1
+    shared = mask.shape[1] == 1 or mask.shape[1] == n_assets  # one pattern (broadcast) or one per asset
 
     def on_assets(values):
-        return values if single else values[:, group]
+        return values if shared else values[:, group]
 
     with np.errstate(invalid="ignore", divide="ignore"):
         g_n, g_sx = g_sums[0], g_sums[1:1 + k]
@@ -206,7 +207,8 @@ def _fit_chunk(present, yc, fc, least, sums, counts):
         squares = {a: g_sums[1 + k + c] for c, (a, b) in enumerate(pairs) if a == b}
         positive = np.logical_and.reduce([cxx[a][a] > ROUNDING_FLOOR * squares[a] for a in range(k)])
         scale = [1.0 / np.sqrt(np.where(positive, cxx[a][a], 1.0)) for a in range(k)]
-        lower, pivots = _ldl([[cxx[a][b] * scale[a] * scale[b] for b in range(k)] for a in range(k)])
+        lower, pivots = _ldl([[cxx[a][b] * scale[a] * scale[b] if b <= a else None for b in range(k)]
+                              for a in range(k)])
         usable = (g_count >= least - 0.5) & _well_conditioned(cxx, positive, pivots)
 
         sy = a_sums[0]
@@ -224,6 +226,19 @@ def _fit_chunk(present, yc, fc, least, sums, counts):
         b = [np.where(blank, np.nan, z[a] * s_a[a]) for a in range(k)]
         alpha = (sy - sum(b[a] * on_assets(g_sx[a]) for a in range(k))) * n_a
     return alpha, b, np.broadcast_to(on_assets(g_count), (n_rows, n_assets))
+
+
+def _patterns(present: np.ndarray):
+    """Each asset's pattern of present rows (T, n): the pattern number per asset and each pattern's first asset.
+
+    Patterns are numbered in the order of their first asset, so when no two
+    assets share a pattern the numbers are the asset positions themselves.
+    """
+    _, first, group = np.unique(np.packbits(present, axis=0).T, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    number = np.empty_like(order)
+    number[order] = np.arange(order.size)
+    return number[np.asarray(group).ravel()], first[order]
 
 
 def _well_conditioned(cxx, positive, pivots) -> np.ndarray:
@@ -247,7 +262,8 @@ def _well_conditioned(cxx, positive, pivots) -> np.ndarray:
 
 
 def _ldl(m):
-    """``m = L D L'`` for K x K arrays (each a stack): unit lower ``L`` (nested lists) and pivots ``D`` (K, ...).
+    """``m = L D L'`` for K x K arrays (each a stack; only the lower triangle is read): unit lower ``L`` (nested
+    lists) and pivots ``D`` (K, ...).
 
     Vectorised over the stack, a loop over K; no pivoting (the matrices are
     scaled to a unit diagonal and positive definite where they are used).
@@ -265,31 +281,38 @@ def _ldl(m):
 def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
     """``S_t = sum of rows max(0, t - window + 1) .. t`` along axis 1 of (C, T, M), O(T) and without subtraction.
 
-    Rows are cut into blocks of ``window``; a window ending inside block b is
-    the tail of block b - 1 (a suffix sum) plus the head of block b (a prefix
-    sum), so every sum adds at most ``2 window`` non-cancelling partial
-    terms and nothing drifts. The first ``window - 1`` sums are the expanding
-    ones (rows from the first).
+    Rows are cut into blocks of ``window`` (the last one may be shorter); a
+    window ending inside block b is the tail of block b - 1 (a suffix sum)
+    plus the head of block b (a prefix sum), so every sum adds at most
+    ``2 window`` non-cancelling partial terms and nothing drifts. The first
+    ``window - 1`` sums are the expanding ones (rows from the first). The
+    sums are written over ``values`` (C-contiguous), which is returned.
     """
     parts, n_rows = values.shape[:2]
-    blocks = -(-n_rows // window)
-    padded = np.zeros((parts, blocks * window) + values.shape[2:])
-    padded[:, :n_rows] = values
-    shaped = padded.reshape((parts, blocks, window) + values.shape[2:])
-    out = np.cumsum(shaped, axis=2)
-    if blocks > 1 and window > 1:
-        tails = np.cumsum(shaped[:, :-1, ::-1], axis=2)[:, :, ::-1]  # tails[:, b, j]: rows j .. window-1 of block b
-        out[:, 1:, : window - 1] += tails[:, :, 1:]
-    return out.reshape(padded.shape)[:, :n_rows]
+    n_blocks, rest = divmod(n_rows, window)
+    blocks = values[:, : n_blocks * window].reshape((parts, n_blocks, window) + values.shape[2:])
+    last = values[:, n_blocks * window:]
+    tails = None
+    if window > 1 and n_blocks and (n_blocks > 1 or rest):
+        followed = blocks if rest else blocks[:, :-1]  # the blocks that have a block after them
+        tails = np.cumsum(followed[:, :, :0:-1], axis=2)[:, :, ::-1]  # tails[:, b, j - 1]: rows j .. window-1 of b
+    np.cumsum(blocks, axis=2, out=blocks)
+    np.cumsum(last, axis=1, out=last)
+    if tails is not None:
+        blocks[:, 1:, : window - 1] += tails[:, : n_blocks - 1]
+        if rest:
+            last += tails[:, -1, :rest]
+    return values
 
 
 def _discounted_cumsum(values: np.ndarray, decay: float) -> np.ndarray:
     """``S_t = sum_{s <= t} decay^(t - s) v_s`` along axis 1 of (C, T, M), by a doubling scan (log2 T vector steps).
 
     After step j each ``S_t`` holds the sum over the last ``2^(j+1)`` rows;
-    every term is added with its own non-negative weight.
+    every term is added with its own non-negative weight. The sums are
+    written over ``values``, which is returned.
     """
-    out = values.astype(float, copy=True)
+    out = values
     shift, factor = 1, decay
     while shift < out.shape[1]:
         out[:, shift:] = out[:, shift:] + factor * out[:, :-shift]

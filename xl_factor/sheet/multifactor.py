@@ -88,11 +88,15 @@ def _time_varying(asset: Table, factors: Table, function: str, estimate, argumen
     chosen = _chosen_factor(factor, p.factor_names)
     cols = np.array([c for c in filled_columns(p.asset) if c not in fitted.failures], dtype=int)
     failures = dict(fitted.failures)
-    betas = np.full((p.asset.shape[0], p.asset.shape[1], p.factors.shape[1]), np.nan)
+    n_periods, n_cols = p.asset.shape
+    betas = None if cols.size == n_cols else np.full((n_periods, n_cols, p.factors.shape[1]), np.nan)
     if cols.size:
         result = estimate(p.asset[:, cols], p.factors)
-        betas[:, cols] = result.betas
-        blank = np.isnan(result.betas).all(axis=(0, 2))
+        if betas is None:  # every column was fitted: its estimates as they are
+            betas = result.betas
+        else:
+            betas[:, cols] = result.betas
+        blank = np.isnan(result.betas).reshape(n_periods, -1).all(axis=0).reshape(cols.size, -1).all(axis=1)
         for c in cols[blank]:
             failures[int(c)] = InvalidArgument(
                 f"leaves '{p.asset_names[c]}' no period with enough (weighted) rows for a fit; give it a larger "
