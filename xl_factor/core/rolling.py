@@ -144,27 +144,30 @@ def _fit(y, f, least: int, sums, full_from, counts=None) -> TimeVaryingBetas:
     y_mean = np.where(np.isfinite(y_mean), y_mean, 0.0)
     yc = np.where(present, y - y_mean, 0.0)
 
-    alpha = np.empty((n_rows, n_assets))  # every column is written by its chunk
+    alpha = np.empty((n_rows, n_assets))  # every column is written by its chunk from solved_from on
     betas = np.empty((n_rows, n_assets, k))
     n_obs = np.empty((n_rows, n_assets))
+    solved_from = 0 if full_from is None else full_from - 1
+    alpha[:solved_from] = betas[:solved_from] = n_obs[:solved_from] = np.nan
     per_asset = 2 * (2 + 2 * k + k * (k + 1) // 2)
     step = max(1, CHUNK_DOUBLES // max(1, n_rows * per_asset))
     for start in range(0, n_assets, step):
         cols = slice(start, min(start + step, n_assets))
-        a, b, n = _fit_chunk(present[:, cols], yc[:, cols], fc, least, sums, counts)
-        alpha[:, cols] = a + y_mean[cols] - sum(b[j] * f_mean[j] for j in range(k))
+        a, b, n = _fit_chunk(present[:, cols], yc[:, cols], fc, least, sums, counts, solved_from)
+        alpha[solved_from:, cols] = a + y_mean[cols] - sum(b[j] * f_mean[j] for j in range(k))
         for j in range(k):
-            betas[:, cols, j] = b[j]
-        n_obs[:, cols] = n
-    if full_from is not None:
-        alpha[: full_from - 1] = betas[: full_from - 1] = n_obs[: full_from - 1] = np.nan
+            betas[solved_from:, cols, j] = b[j]
+        n_obs[solved_from:, cols] = n
     return TimeVaryingBetas(alpha=alpha, betas=betas, n_obs=n_obs)
 
 
-def _fit_chunk(present, yc, fc, least, sums, counts):
-    """Intercepts (T, n) of the shifted data, betas (K of (T, n)) and present-row counts (T, n) of a chunk of assets.
+def _fit_chunk(present, yc, fc, least, sums, counts, from_period: int):
+    """Intercepts (P, n) of the shifted data, betas (K of (P, n)) and present-row counts (P, n) of a chunk of assets.
 
-    Arrays are component-major (one contiguous (T, columns) array per moment).
+    P counts the periods from ``from_period`` (those before it are not solved: the
+    caller blanks them); the sums run over every row. Arrays are
+    component-major (one contiguous (T, columns) array per moment); the
+    solve works in place on them and on its own temporaries.
     Assets sharing their present rows share one column of factor moments;
     ``on_assets`` spreads the patterns' (T, G) arrays to the assets (T, n)
     (nothing to spread when every asset has a pattern of its own).
@@ -186,12 +189,13 @@ def _fit_chunk(present, yc, fc, least, sums, counts):
         g_parts[1 + k + c] = mask * (fc[:, a] * fc[:, b])[:, None]
     g_count = None if counts is None else counts(mask)
     g_sums = sums(g_parts)
-    g_count = g_sums[0] if g_count is None else g_count
+    g_count = (g_sums[0] if g_count is None else g_count)[from_period:]
+    g_sums = g_sums[:, from_period:]
     a_parts = np.empty((1 + k, n_rows, n_assets))
     a_parts[0] = yc
     for a in range(k):
         a_parts[1 + a] = yc * fc[:, a, None]
-    a_sums = sums(a_parts)
+    a_sums = sums(a_parts)[:, from_period:]
 
     shared = mask.shape[1] == 1 or mask.shape[1] == n_assets  # one pattern (broadcast) or one per asset
 
@@ -202,30 +206,51 @@ def _fit_chunk(present, yc, fc, least, sums, counts):
         g_n, g_sx = g_sums[0], g_sums[1:1 + k]
         inv_n = np.where(g_n > 0, 1.0 / np.where(g_n > 0, g_n, 1.0), 0.0)
         cxx = [[None] * k for _ in range(k)]
-        for c, (a, b) in enumerate(pairs):
-            cxx[a][b] = cxx[b][a] = g_sums[1 + k + c] - g_sx[a] * g_sx[b] * inv_n
+        for c, (a, b) in enumerate(pairs):  # S_ab - s_a s_b / n
+            cxx[a][b] = cxx[b][a] = _less(g_sums[1 + k + c], _times(g_sx[a], g_sx[b], inv_n))
         squares = {a: g_sums[1 + k + c] for c, (a, b) in enumerate(pairs) if a == b}
         positive = np.logical_and.reduce([cxx[a][a] > ROUNDING_FLOOR * squares[a] for a in range(k)])
-        scale = [1.0 / np.sqrt(np.where(positive, cxx[a][a], 1.0)) for a in range(k)]
-        lower, pivots = _ldl([[cxx[a][b] * scale[a] * scale[b] if b <= a else None for b in range(k)]
+        scale = []
+        for a in range(k):  # 1 / sqrt(C_aa) where the factor varies
+            root = np.sqrt(np.where(positive, cxx[a][a], 1.0))
+            scale.append(np.divide(1.0, root, out=root))
+        lower, pivots = _ldl([[_times(cxx[a][b], scale[a], scale[b]) if b <= a else None for b in range(k)]
                               for a in range(k)])
         usable = (g_count >= least - 0.5) & _well_conditioned(cxx, positive, pivots)
 
         sy = a_sums[0]
         n_a, s_a = on_assets(inv_n), [on_assets(s) for s in scale]
-        z = [(a_sums[1 + a] - on_assets(g_sx[a]) * sy * n_a) * s_a[a] for a in range(k)]
+        z = [_times(_less(a_sums[1 + a], _times(on_assets(g_sx[a]), sy, n_a)), s_a[a]) for a in range(k)]
         low = [[on_assets(lower[i][j]) if j < i else None for j in range(k)] for i in range(k)]
-        for i in range(k):
+        for i in range(k):  # L w = z, then D v = w, then L' u = v, each in place
             for j in range(i):
-                z[i] = z[i] - low[i][j] * z[j]
-        z = [z[i] / on_assets(pivots[i]) for i in range(k)]
+                np.subtract(z[i], np.multiply(low[i][j], z[j]), out=z[i])
+        for i in range(k):
+            np.divide(z[i], on_assets(pivots[i]), out=z[i])
         for i in range(k - 1, -1, -1):
             for j in range(i + 1, k):
-                z[i] = z[i] - low[j][i] * z[j]
+                np.subtract(z[i], np.multiply(low[j][i], z[j]), out=z[i])
         blank = ~on_assets(usable)
-        b = [np.where(blank, np.nan, z[a] * s_a[a]) for a in range(k)]
-        alpha = (sy - sum(b[a] * on_assets(g_sx[a]) for a in range(k))) * n_a
-    return alpha, b, np.broadcast_to(on_assets(g_count), (n_rows, n_assets))
+        b = []
+        for a in range(k):  # back to the unscaled factors; blank where the fit is not usable
+            np.multiply(z[a], s_a[a], out=z[a])
+            np.copyto(z[a], np.nan, where=blank)
+            b.append(z[a])
+        alpha = _times(_less(sy, sum(b[a] * on_assets(g_sx[a]) for a in range(k))), n_a)
+    return alpha, b, np.broadcast_to(on_assets(g_count), alpha.shape)
+
+
+def _times(x, y, *more):
+    """``x * y * ...`` in that order, into one new array."""
+    out = np.multiply(x, y)
+    for z in more:
+        np.multiply(out, z, out=out)
+    return out
+
+
+def _less(x, y):
+    """``x - y`` written over ``y`` (a temporary of the caller's)."""
+    return np.subtract(x, y, out=y)
 
 
 def _patterns(present: np.ndarray):
@@ -233,12 +258,18 @@ def _patterns(present: np.ndarray):
 
     Patterns are numbered in the order of their first asset, so when no two
     assets share a pattern the numbers are the asset positions themselves.
+    Two assets share a pattern when their present rows, packed to bits, are
+    the same bytes.
     """
-    _, first, group = np.unique(np.packbits(present, axis=0).T, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    number = np.empty_like(order)
-    number[order] = np.arange(order.size)
-    return number[np.asarray(group).ravel()], first[order]
+    numbers: dict[bytes, int] = {}
+    group, first = [], []
+    for asset, bits in enumerate(np.packbits(present, axis=0).T):
+        key = bits.tobytes()
+        if key not in numbers:
+            numbers[key] = len(first)
+            first.append(asset)
+        group.append(numbers[key])
+    return np.asarray(group, dtype=np.intp), np.asarray(first, dtype=np.intp)
 
 
 def _well_conditioned(cxx, positive, pivots) -> np.ndarray:
@@ -251,7 +282,7 @@ def _well_conditioned(cxx, positive, pivots) -> np.ndarray:
     ``ill_conditioned`` itself.
     """
     k = len(cxx)
-    finite = np.logical_and.reduce([np.isfinite(c) for row in cxx for c in row])
+    finite = np.logical_and.reduce([np.isfinite(cxx[a][b]) for a in range(k) for b in range(a + 1)])  # symmetric
     det = np.prod(pivots, axis=0)
     clear = positive & finite & np.logical_and.reduce(pivots > 0) & (det > 100.0 * k**k / CONDITION_LIMIT**2)
     unsure = positive & finite & ~clear
@@ -272,9 +303,10 @@ def _ldl(m):
     lower = [[None] * k for _ in range(k)]
     pivots = np.empty((k,) + np.shape(m[0][0]))
     for j in range(k):
-        pivots[j] = m[j][j] - sum(lower[j][c] ** 2 * pivots[c] for c in range(j))
+        np.subtract(m[j][j], sum(lower[j][c] ** 2 * pivots[c] for c in range(j)), out=pivots[j])
         for i in range(j + 1, k):
-            lower[i][j] = (m[i][j] - sum(lower[i][c] * lower[j][c] * pivots[c] for c in range(j))) / pivots[j]
+            below = np.subtract(m[i][j], sum(lower[i][c] * lower[j][c] * pivots[c] for c in range(j)))
+            lower[i][j] = np.divide(below, pivots[j], out=below)
     return lower, pivots
 
 
