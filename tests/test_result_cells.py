@@ -32,7 +32,7 @@ def typed(rows) -> list:
 
 
 @pytest.mark.parametrize("blank", ["", None])
-@pytest.mark.parametrize("layout", ["none", "scattered", "leading", "whole columns", "every cell"])
+@pytest.mark.parametrize("layout", ["none", "scattered", "leading", "whole columns", "alternating rows", "every cell"])
 def test_a_float_block_gives_python_floats_and_blanks_where_nan(blank, layout):
     rng = np.random.default_rng(3)
     numbers = rng.normal(size=(40, 9))
@@ -44,6 +44,10 @@ def test_a_float_block_gives_python_floats_and_blanks_where_nan(blank, layout):
         numbers[:20, 3:6] = np.nan
     elif layout == "whole columns":
         numbers[:, [0, 8]] = np.nan
+    elif layout == "alternating rows":  # runs of one row each: no NaN, NaN only, mixed, ...
+        numbers[1::3] = np.nan
+        numbers[2::3, 4] = np.nan
+        numbers[39] = np.nan
     elif layout == "every cell":
         numbers[:] = np.nan
     expected = per_cell(numbers, blank)

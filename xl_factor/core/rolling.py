@@ -154,7 +154,8 @@ def _fit(y, f, least: int, sums, full_from, counts=None) -> TimeVaryingBetas:
     for start in range(0, n_assets, step):
         cols = slice(start, min(start + step, n_assets))
         a, b, n = _fit_chunk(present[:, cols], yc[:, cols], fc, least, sums, counts, solved_from)
-        alpha[solved_from:, cols] = a + y_mean[cols] - sum(b[j] * f_mean[j] for j in range(k))
+        np.subtract(np.add(a, y_mean[cols], out=a), sum(b[j] * f_mean[j] for j in range(k)),
+                    out=alpha[solved_from:, cols])
         for j in range(k):
             betas[solved_from:, cols, j] = b[j]
         n_obs[solved_from:, cols] = n

@@ -101,25 +101,25 @@ def _labelled_cells(result: LabelledColumns, blank) -> list:
 def _float_cells(array: np.ndarray, blank) -> list:
     """Rows of Python floats for a 2-D float array, NaN as ``blank``; each number made once, rows alike done alike.
 
-    Rows without a NaN go through ``tolist`` as they are, rows of NaN only
-    become rows of blanks, and only the mixed rows pass through objects.
+    The rows are taken in runs of one kind: rows without a NaN go through
+    ``tolist`` as they are, rows of NaN only become rows of blanks, and only
+    the mixed rows pass through objects.
     """
     missing = np.isnan(array)
     if not missing.any():
         return array.tolist()
-    some, every = missing.any(axis=1), missing.all(axis=1)
-    rows = [None] * array.shape[0]
-    for r, row in zip(np.flatnonzero(~some).tolist(), array[~some].tolist()):
-        rows[r] = row
-    width = array.shape[1]
-    for r in np.flatnonzero(every).tolist():
-        rows[r] = [blank] * width
-    mixed = some & ~every
-    if mixed.any():
-        cells = array[mixed].astype(object)
-        cells[missing[mixed]] = blank
-        for r, row in zip(np.flatnonzero(mixed).tolist(), cells.tolist()):
-            rows[r] = row
+    kind = missing.any(axis=1).astype(np.int8) + missing.all(axis=1)  # 0 no NaN, 1 mixed, 2 NaN only
+    starts = np.flatnonzero(np.diff(kind, prepend=-1)).tolist() + [array.shape[0]]
+    rows = []
+    for start, stop in zip(starts[:-1], starts[1:]):
+        if kind[start] == 0:
+            rows += array[start:stop].tolist()
+        elif kind[start] == 2:
+            rows += [[blank] * array.shape[1] for _ in range(stop - start)]
+        else:
+            cells = array[start:stop].astype(object)
+            cells[missing[start:stop]] = blank
+            rows += cells.tolist()
     return rows
 
 
