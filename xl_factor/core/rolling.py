@@ -139,10 +139,11 @@ def _fit(y, f, least: int, sums, full_from, counts=None) -> TimeVaryingBetas:
     f_mean = f[f_ok].mean(axis=0) if f_ok.any() else np.zeros(k)
     fc = np.where(f_ok[:, None], f - f_mean, 0.0)
     present = ~np.isnan(y) & f_ok[:, None]
+    complete = present.all()  # then the masking below changes nothing and is skipped
     with np.errstate(invalid="ignore", divide="ignore"):
-        y_mean = np.where(present, y, 0.0).sum(axis=0) / present.sum(axis=0)
+        y_mean = (y if complete else np.where(present, y, 0.0)).sum(axis=0) / present.sum(axis=0)
     y_mean = np.where(np.isfinite(y_mean), y_mean, 0.0)
-    yc = np.where(present, y - y_mean, 0.0)
+    yc = y - y_mean if complete else np.where(present, y - y_mean, 0.0)
 
     alpha = np.empty((n_rows, n_assets))  # every column is written by its chunk from solved_from on
     betas = np.empty((n_rows, n_assets, k))

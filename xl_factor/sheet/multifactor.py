@@ -105,7 +105,9 @@ def _time_varying(asset: Table, factors: Table, function: str, estimate, argumen
             raise failures[int(cols[0])]
     width = 1 if chosen is not None else p.factors.shape[1]
     values = betas[:, :, [chosen]] if chosen is not None else betas
-    out = per_input_row(values.reshape(values.shape[0], -1), p.rows, asset.n_rows)
+    out = values.reshape(values.shape[0], -1)
+    if not np.array_equal(p.rows, np.arange(asset.n_rows)):  # rows were reordered or left out: put them back
+        out = per_input_row(out, p.rows, asset.n_rows)
     if asset.n_cols == 1:
         return out
     labels = []
