@@ -222,8 +222,8 @@ def fit_factor_model(
         fg = f if rows is None else f[rows]
         whole = rows is None and cols.size == n_assets
         yg = y if whole else y[:, cols] if rows is None else y[np.ix_(rows, cols)]
-        problem = None if rows is None and all_rows_cov is not None else _group_problem(fg, add_constant, fnames, names, cols,
-                                                                       asset_argument)
+        shares_all_rows = rows is None and all_rows_cov is not None
+        problem = None if shares_all_rows else _group_problem(fg, add_constant, fnames, names, cols, asset_argument)
         if problem is not None:
             failures.update((int(c), problem) for c in cols)
             continue
@@ -235,7 +235,7 @@ def fit_factor_model(
         keep = cols[~flat]
         if keep.size:
             coef[:, keep] = _solve(fg, yg if keep.size == cols.size else yg[:, ~flat], add_constant)
-            covs[keep] = all_rows_cov if rows is None and all_rows_cov is not None else _covariance(fg)
+            covs[keep] = all_rows_cov if shares_all_rows else _covariance(fg)
             means[keep] = fg.mean(axis=0)
 
     fitted = ~np.isnan(coef).any(axis=0)
