@@ -309,16 +309,19 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
     return None
 
 
+#: Cell types of the common date column: datetimes (naive, or aware and then read by the general rules) and blanks.
+_NAIVE_KINDS = {datetime, type(None)}
+
+
 def _naive_datetimes(cells: list) -> pd.DatetimeIndex | None:
     """The common case in one C pass: naive datetime cells and blanks, filled over more than half the rows.
 
     ``None`` for anything else (aware or mixed cells, serials, text), which the general rules read.
     """
-    column = np.array(cells, dtype=object)
-    if infer_dtype(column, skipna=True) != "datetime":
+    if not set(map(type, cells)) <= _NAIVE_KINDS:  # one C pass over the cell types
         return None
     try:
-        stamps = pd.DatetimeIndex(column)
+        stamps = pd.DatetimeIndex(cells)
     except (TypeError, ValueError):  # aware and naive cells mixed
         return None
     filled = np.flatnonzero(~np.isnat(stamps.values)) if stamps.tz is None else np.zeros(0, dtype=int)
