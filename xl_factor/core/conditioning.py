@@ -98,4 +98,5 @@ def explained_exactly(resid_var: np.ndarray, total_var: np.ndarray) -> np.ndarra
     ``sqrt(resid_var) * CONDITION_LIMIT <= sqrt(total_var)``: residuals that
     small are rounding error, not risk, and nothing can be divided by them.
     """
-    return np.asarray(resid_var) * CONDITION_LIMIT**2 <= np.asarray(total_var)
+    with np.errstate(over="ignore"):  # residuals of returns near 1e150 overflow: infinite, so not nil
+        return np.asarray(resid_var) * CONDITION_LIMIT**2 <= np.asarray(total_var)
