@@ -9,7 +9,7 @@ The speed changes under attack (git log 6be5943..14005b8):
   (``TableCache.get``);
 * the date span check, ``dated_rows``, the same-dates fast path of
   ``align_on_dates``, the median gap of ``infer_periods_per_year``;
-* ``typical_size`` / ``_median`` of the percent and price guards;
+* ``typical_size`` and the median (``core.validation.median``) of the percent and price guards;
 * one regressor's condition number without an eigen solve.
 
 Every expected number comes from statsmodels or numpy on the rows the
@@ -37,7 +37,8 @@ from xl_factor.core.conditioning import condition_numbers
 from xl_factor.core.errors import FactorModelError, NonFiniteValues
 from xl_factor.sheet import cache
 from xl_factor.sheet.catalogue import call
-from xl_factor.sheet.units import _median, typical_size
+from xl_factor.core.validation import median as _median
+from xl_factor.sheet.units import typical_size
 
 RTOL = 1e-10
 PREFIX = "#FM! FM_BETA:"

@@ -23,6 +23,20 @@ def as_2d(values, argument: str) -> np.ndarray:
 MAX_MAGNITUDE = 1e150
 
 
+def median(values) -> float:
+    """Median of the non-NaN ``values`` (NaN when there are none), by a sort.
+
+    The same number as ``np.median``, whose own checks cost ten times the
+    sort on the few values a cell's checks hand it (the gaps between dates,
+    the typical sizes of the columns).
+    """
+    ordered = np.sort(np.asarray(values, dtype=float).ravel())
+    ordered = ordered[~np.isnan(ordered)]
+    if not ordered.size:
+        return float("nan")
+    return float(ordered[(ordered.size - 1) // 2] + ordered[ordered.size // 2]) / 2
+
+
 def column_extremes(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per column of ``array`` (T, N): the largest and smallest value, NaN skipped (NaN for a column of NaN).
 

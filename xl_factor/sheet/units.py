@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import core
 from ..core.errors import InvalidArgument
+from ..core.validation import median
 from .values import Table
 
 PERCENT_MEDIAN = 0.5
@@ -87,14 +88,14 @@ def check_scales(asset: Table, asset_size: np.ndarray, factors: Table, factor_si
     Each column is compared with the median typical size of the other range,
     so one percent column among decimal ones cannot be outvoted.
     """
-    _refuse_outsized(asset_size, asset.labels("asset"), _median(factor_size), left, right)
-    _refuse_outsized(factor_size, factors.labels("f"), _median(asset_size), right, left)
+    _refuse_outsized(asset_size, asset.labels("asset"), median(factor_size), left, right)
+    _refuse_outsized(factor_size, factors.labels("f"), median(asset_size), right, left)
 
 
 def _check_within(size: np.ndarray, names, argument: str) -> None:
     """Refuse a column whose typical size is that of percent next to the range's other (decimal) columns."""
     if np.count_nonzero(~np.isnan(size)) >= 3:
-        _refuse_outsized(size, names, _median(size), argument, "the other columns")
+        _refuse_outsized(size, names, median(size), argument, "the other columns")
 
 
 def _refuse_outsized(size: np.ndarray, names, reference: float, argument: str, against: str) -> None:
@@ -153,9 +154,3 @@ def periods_per_year_of(table: Table) -> float | None:
         return float(core.infer_periods_per_year(dates))
     except core.FactorModelError:
         return None
-
-
-def _median(sizes: np.ndarray) -> float:
-    """Median of the typical sizes, NaN left out (a sort: np.median's own checks cost more for a few columns)."""
-    sizes = np.sort(sizes[~np.isnan(sizes)])
-    return float(sizes[(sizes.size - 1) // 2] + sizes[sizes.size // 2]) / 2 if sizes.size else float("nan")
