@@ -196,20 +196,17 @@ def fit_factor_model(
     extremes = column_extremes(y) if complete else None  # for the size check and the constant-series check
     if not every_value_summed:
         check_finite(y, asset_argument, names, extremes)
-    try:
-        all_rows_cov = _check_factors(f, add_constant, fnames)  # not None: a group on every row needs no more checks
-    except SingularFactors:
-        if every_value_summed:  # a bad return is named before bad factors, as on a complete panel
-            check_finite(y, asset_argument, names)
-        raise
     present = asset_ok if factor_ok.all() else asset_ok & factor_ok[:, None]
+    # Ragged: one masked solve, before the factors are judged, so that a bad return is named first on every
+    # path (as check_finite above names it); the QR path below takes what the masked solve leaves.
+    masked = None if complete else masked_fit(y, f, present, add_constant)
+    if every_value_summed and not masked.bounded:
+        check_finite(y, asset_argument, names)  # raises, naming the cell, unless every value is in range
+    all_rows_cov = _check_factors(f, add_constant, fnames)  # not None: a group on every row needs no more checks
     coef = np.full((k + int(add_constant), n_assets), np.nan)
     covs, means = np.full((n_assets, k, k), np.nan), np.full((n_assets, k), np.nan)
     exact = np.arange(n_assets)
-    if not complete:  # ragged: one masked solve; the QR path below takes what it leaves
-        masked = masked_fit(y, f, present, add_constant)
-        if every_value_summed and not masked.bounded:
-            check_finite(y, asset_argument, names)  # raises, naming the cell, unless every value is in range
+    if masked is not None:
         coef[:, masked.solved], covs[masked.solved], means[masked.solved] = (
             masked.coef[:, masked.solved], masked.factor_cov[masked.solved], masked.factor_mean[masked.solved])
         exact = np.flatnonzero(~masked.solved)
