@@ -36,7 +36,9 @@ def does_not_vary(values: np.ndarray, axis: int = 0, extremes=None) -> np.ndarra
     series' largest and smallest value
     (:func:`~xl_factor.core.validation.column_extremes`), when the caller has them.
     """
-    x = np.moveaxis(np.asarray(values, dtype=float), axis, 0)
+    x = np.asarray(values, dtype=float)
+    if axis != 0:
+        x = np.moveaxis(x, axis, 0)
     if x.shape[0] == 0:
         return np.ones(x.shape[1:], dtype=bool)
     # Screen without copies: a range wider than this surely varies (sd >= range / sqrt(2 n)).
@@ -44,8 +46,8 @@ def does_not_vary(values: np.ndarray, axis: int = 0, extremes=None) -> np.ndarra
     with np.errstate(invalid="ignore"):
         varies = (high - low) / np.sqrt(2.0 * x.shape[0]) > CONSTANT_RTOL * np.maximum(np.abs(high), np.abs(low))
     out = ~varies
-    doubt = np.flatnonzero(out.ravel())
-    if doubt.size:
+    if out.any():
+        doubt = np.flatnonzero(out.ravel())
         flat = x.reshape(x.shape[0], -1)[:, doubt]
         out.ravel()[doubt] = _does_not_vary_exactly(flat)
     return out

@@ -233,7 +233,7 @@ def fit_factor_model(
         if keep.size:
             coef[:, keep] = _solve(fg, yg if keep.size == cols.size else yg[:, ~flat], add_constant)
             covs[keep] = all_rows_cov if shares_all_rows else _covariance(fg)
-            means[keep] = fg.mean(axis=0)
+            means[keep] = fg.sum(axis=0) / fg.shape[0]  # np.mean's arithmetic without its overhead
 
     fitted = ~np.isnan(coef).any(axis=0)
     if not fitted.any():  # nothing could be fitted: the whole call fails, with the first asset's reason
@@ -329,22 +329,25 @@ def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool) -> np.ndarray
 
     The factors are centred (with a constant) and scaled to unit length, so
     the design's conditioning is that of the factors' correlations; the
-    coefficients are then mapped back to the original units.
+    coefficients are then mapped back to the original units. With a
+    constant, the centred factors are orthogonal to it, so only they are
+    factorised, ``X_c / |X_c| = Q R``, and (Frisch-Waugh)
+    ``b = R^-1 Q' (y - ybar) / |X_c|`` with ``Q' (y - ybar) = Q'y - (Q'1) ybar'``
+    (no centred copy of ``y``), ``a = ybar - fbar' b``.
     """
     n = factors.shape[0]
-    mean = factors.mean(axis=0) if add_constant else np.zeros(factors.shape[1])
-    x = factors - mean
+    mean = factors.sum(axis=0) / n if add_constant else None
+    x = factors - mean if add_constant else factors
     norms = np.sqrt((x * x).sum(axis=0))
-    scaled = x / norms
+    q, r = np.linalg.qr(x / norms)
+    qty = q.T @ y
     if add_constant:
-        scaled = np.column_stack([np.full(n, 1.0 / np.sqrt(n)), scaled])
-    q, r = np.linalg.qr(scaled)
-    coef = np.linalg.solve(r, q.T @ y)
-    betas = coef[int(add_constant):] / norms[:, None]
+        y_mean = y.sum(axis=0) / n
+        qty -= np.outer(q.sum(axis=0), y_mean)
+    betas = np.linalg.solve(r, qty) / norms[:, None]
     if not add_constant:
         return betas
-    alpha = coef[0] / np.sqrt(n) - mean @ betas
-    return np.vstack([alpha, betas])
+    return np.vstack([y_mean - mean @ betas, betas])
 
 
 def _nanvar(table: np.ndarray) -> np.ndarray:
