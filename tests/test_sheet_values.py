@@ -173,3 +173,41 @@ def test_a_big_range_is_keyed_from_its_second_sighting_and_the_key_still_tells_c
 def fresh_copy(rows):
     """The same cells in new tuples (what COM builds for every call)."""
     return tuple(tuple(c + 0.0 if type(c) is float else c for c in row) for row in rows)
+
+
+def _dated(days, values):
+    return tuple((d, v) for d, v in zip(days, values))
+
+
+def test_ranges_side_by_side_share_one_date_index_and_only_when_every_cell_is_equal():
+    from xl_factor.sheet.values import forget_dates
+
+    forget_dates()
+    days = [dt.datetime(2021, 1, 4) + dt.timedelta(days=i) for i in range(300)]
+    first = parse_table(_dated(days, np.linspace(-0.01, 0.01, 300)), "asset")
+    same = parse_table(_dated(list(days), np.linspace(0.01, -0.01, 300)), "factors")
+    assert same.dates is first.dates  # the second column is matched cell by cell and shares the index
+    # One microsecond, one blank, one aware cell at the same wall-clock time: each is read from its own cells.
+    nudged = days[:150] + [days[150] + dt.timedelta(microseconds=1)] + days[151:]
+    holed = days[:150] + [None] + days[151:]
+    aware = [d.replace(tzinfo=dt.timezone(dt.timedelta(hours=1))) for d in days]
+    for cells in (nudged, holed, aware, days[:-1]):
+        table = parse_table(_dated(cells, np.zeros(len(cells)) + 0.01), "factors")
+        assert table.dates is not first.dates
+        expected = pd.DatetimeIndex([None if c is None else c.replace(tzinfo=None) for c in cells])
+        assert table.dates.equals(expected)
+        assert table.dates.as_unit("ns").asi8.tolist() == expected.as_unit("ns").asi8.tolist()
+
+
+def test_the_shared_date_index_is_right_from_many_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    columns = [[dt.datetime(2020 + k, 1, 1) + dt.timedelta(days=i) for i in range(200)] for k in range(4)]
+
+    def parse(n):
+        cells = columns[n % 4]
+        table = parse_table(_dated(cells, np.full(200, 0.001 * (n % 4))), "asset")
+        return table.dates.equals(pd.DatetimeIndex(cells)) and table.values[0, 0] == 0.001 * (n % 4)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(parse, range(400)))

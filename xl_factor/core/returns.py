@@ -110,7 +110,9 @@ def _same_dates_rising(left_dates, right_dates) -> bool | None:
     Strictly monotone dates are unique, so the duplicate check has nothing to find.
     """
     left, right = np.asarray(left_dates), np.asarray(right_dates)
-    if left.dtype.kind != "M" or left.dtype != right.dtype or not len(left) or not np.array_equal(left, right):
+    if left.dtype.kind != "M" or not len(left):
+        return None
+    if left_dates is not right_dates and (left.dtype != right.dtype or not np.array_equal(left, right)):
         return None
     if np.isnat(left).any():
         return None

@@ -36,6 +36,7 @@ import numpy as np
 
 from ..core import FactorFit
 from .runtime import MIB, cache_bytes
+from .values import forget_dates
 
 
 class Bounded:
@@ -173,6 +174,9 @@ def _cell_count(raw) -> int:
     return len(raw) if isinstance(raw, (tuple, list)) else 1
 
 
+_NANOSECONDS = np.dtype("datetime64[ns]")
+
+
 def content_digest(table) -> bytes:
     """SHA-1 of everything a function reads from a parsed table: values bit for bit, labels, dates, date header."""
     h = hashlib.sha1(usedforsecurity=False)
@@ -181,7 +185,9 @@ def content_digest(table) -> bytes:
     if table.dates is not None:
         # In nanoseconds, whatever unit this pandas gives the index (Pyodide's and CPython's differ), so a
         # key is the same in both; every date is inside the nanosecond span (checked when parsed).
-        h.update(np.ascontiguousarray(table.dates.values.astype("datetime64[ns]")).view(np.int64).data)
+        stamps = table.dates.values
+        stamps = stamps if stamps.dtype == _NANOSECONDS else stamps.astype(_NANOSECONDS)
+        h.update(np.ascontiguousarray(stamps).view(np.int64).data)
     return h.digest()
 
 
@@ -257,3 +263,4 @@ def clear_all() -> None:
     """Empty every cache (benchmarks measure cold calls with it)."""
     TABLES.clear()
     PAIRS.clear()
+    forget_dates()

@@ -53,6 +53,9 @@ def typical_size(values: np.ndarray) -> np.ndarray:
     """(N,) median absolute value of each column over an even sample of rows, NaN ignored."""
     step = max(1, values.shape[0] // _SAMPLE_ROWS)
     ordered = np.sort(np.abs(values[::step]), axis=0)  # NaN sorts last
+    rows = ordered.shape[0]
+    if rows and not np.isnan(ordered[-1]).any():  # no value missing: the middle rows are every column's median
+        return (ordered[(rows - 1) // 2] + ordered[rows // 2]) / 2
     count = (~np.isnan(ordered)).sum(axis=0)
     columns = np.arange(ordered.shape[1])
     low = ordered[np.maximum(count - 1, 0) // 2, columns] if ordered.shape[0] else np.full(ordered.shape[1], np.nan)

@@ -313,6 +313,15 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
 _NAIVE_KINDS = {datetime, type(None)}
 
 
+#: The last naive date column read (its cells) and its index. Ranges side by side (an asset's and the
+#: factors') hold the same date column, so the second is matched cell by cell (a few microseconds; naive
+#: datetimes are equal only when they are the same wall-clock time, and never equal an aware one or a
+#: blank) and shares the index instead of converting again. One entry, replaced whole (threads read a
+#: consistent pair), and only for columns of at most :data:`_SHARED_DATE_ROWS` cells.
+_LAST_DATES: list = [(None, None)]
+_SHARED_DATE_ROWS = 65_536
+
+
 def _naive_datetimes(cells: list) -> pd.DatetimeIndex | None:
     """The common case in one C pass: naive datetime cells and blanks, filled over more than half the rows.
 
@@ -320,6 +329,9 @@ def _naive_datetimes(cells: list) -> pd.DatetimeIndex | None:
     """
     if not set(map(type, cells)) <= _NAIVE_KINDS:  # one C pass over the cell types
         return None
+    last_cells, last_stamps = _LAST_DATES[0]
+    if last_cells is not None and len(last_cells) == len(cells) and last_cells == cells:
+        return last_stamps
     try:
         stamps = pd.DatetimeIndex(cells)
     except (TypeError, ValueError):  # aware and naive cells mixed
@@ -327,7 +339,14 @@ def _naive_datetimes(cells: list) -> pd.DatetimeIndex | None:
     filled = np.flatnonzero(~np.isnat(stamps.values)) if stamps.tz is None else np.zeros(0, dtype=int)
     if stamps.tz is not None or not filled.size or filled.size < (filled[-1] + 1) / 2:
         return None
+    if len(cells) <= _SHARED_DATE_ROWS:
+        _LAST_DATES[0] = (cells, stamps)
     return stamps
+
+
+def forget_dates() -> None:
+    """Drop the shared date column (benchmarks of cold calls, tests)."""
+    _LAST_DATES[0] = (None, None)
 
 
 def _wall_clock(stamps: list) -> pd.DatetimeIndex:
