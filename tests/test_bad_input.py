@@ -237,3 +237,24 @@ def test_option_refusals(data, case):
 
 def test_catalogue_has_at_least_forty_cases():
     assert len(MISSING_CELLS) + len(REFUSALS) + len(OPTION_REFUSALS) + 10 >= 40
+
+
+@pytest.mark.parametrize("step_days,refused", [(1, True), (7, False), (None, False)])
+def test_the_annual_percent_test_reads_the_frequency_only_where_it_can_refuse(step_days, refused):
+    """A typical size of 0.13 a period is 2.06 a year daily (refused), 0.94 weekly and unknown undated (kept)."""
+    rng = np.random.default_rng(3)
+    f = rng.normal(0.0, 0.05, 300)  # factors of a similar size, so the scale test does not speak first
+    y = 0.13 * np.sign(rng.normal(size=300)) * (1 + 0.1 * rng.random(300))
+    if step_days is None:
+        asset, factors = [[v] for v in y], [[v] for v in f]
+    else:
+        days = [dt.datetime(2015, 1, 5) + dt.timedelta(days=step_days * i) for i in range(300)]
+        asset = [[d, v] for d, v in zip(days, y)]
+        factors = [[d, v] for d, v in zip(days, f)]
+    result = call("FM_BETA", asset, factors)
+    if refused:
+        assert isinstance(result, str) and result.startswith("#FM! FM_BETA") and "percent" in result
+        assert "typical size 0.13" in result
+    else:
+        expected = sm.OLS(y, sm.add_constant(f)).fit().params[1]
+        assert abs(float(np.asarray(result).ravel()[0]) - expected) < 1e-10
