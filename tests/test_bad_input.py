@@ -258,3 +258,21 @@ def test_the_annual_percent_test_reads_the_frequency_only_where_it_can_refuse(st
     else:
         expected = sm.OLS(y, sm.add_constant(f)).fit().params[1]
         assert abs(float(np.asarray(result).ravel()[0]) - expected) < 1e-10
+
+
+@pytest.mark.parametrize("big", [10**400, 2**1024 - 1, -(10**400)])
+@pytest.mark.parametrize("where", ["asset", "factors", "FM_DATA"])
+def test_a_whole_number_beyond_a_double_is_refused_in_one_line(data, big, where):
+    """Python (xlwings Lite, a script) can hand over ints no double holds: refused by name, never an internal error."""
+    asset, factors = excel_range(data["y"]), excel_range(data["f"])
+    if where == "factors":
+        factors = set_cell(factors, 6, 1, big)
+    else:
+        asset = set_cell(asset, 6, 1, big)
+    if where == "FM_DATA":
+        asset = call("FM_DATA", asset)
+        assert asset.startswith("FM_DATA:")
+    result = call("FM_BETA", asset, factors)
+    assert isinstance(result, str) and result.startswith("#FM! FM_BETA: "), result
+    assert "internal error" not in result and ("infinite" in result or "-inf" in result)
+    assert "'" in result  # the column is named

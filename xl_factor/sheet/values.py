@@ -226,12 +226,15 @@ def objects_to_float(cells: np.ndarray) -> np.ndarray:
     mixes in text, booleans or dates goes column by column.
     """
     kind = infer_dtype(cells.ravel(), skipna=True)
-    if kind in ("floating", "decimal", "empty"):
-        return cells.astype(float)
-    if kind in ("integer", "mixed-integer-float"):
-        values = cells.astype(float)
-        values[np.isin(values, ERROR_CODE_ARRAY)] = np.nan
-        return values
+    try:
+        if kind in ("floating", "decimal", "empty"):
+            return cells.astype(float)
+        if kind in ("integer", "mixed-integer-float"):
+            values = cells.astype(float)
+            values[np.isin(values, ERROR_CODE_ARRAY)] = np.nan
+            return values
+    except OverflowError:  # a whole number beyond a double (from Python, never from a sheet): cell by cell
+        pass
     return _mixed_to_float(cells)
 
 
@@ -253,12 +256,15 @@ def _mixed_to_float(cells: np.ndarray) -> np.ndarray:
     out = np.empty(cells.shape)
     for j in range(cells.shape[1]):
         column = cells[:, j]
-        if infer_dtype(column, skipna=True) in _NUMERIC_KINDS:
-            numbers = np.array(column, dtype=float)
-            numbers[np.isin(numbers, ERROR_CODE_ARRAY)] = np.nan
-            out[:, j] = numbers
-        else:
-            out[:, j] = [_cell_number(c) for c in column]
+        try:
+            if infer_dtype(column, skipna=True) in _NUMERIC_KINDS:
+                numbers = np.array(column, dtype=float)
+                numbers[np.isin(numbers, ERROR_CODE_ARRAY)] = np.nan
+                out[:, j] = numbers
+                continue
+        except OverflowError:
+            pass
+        out[:, j] = [_cell_number(c) for c in column]
     return out
 
 
@@ -267,7 +273,10 @@ def _cell_number(cell) -> float:
     if kind is float:
         return cell
     if kind is int and not is_error_code(cell):
-        return float(cell)
+        try:
+            return float(cell)
+        except OverflowError:  # a whole number beyond a double: infinite, which the fit refuses by name
+            return math.inf if cell > 0 else -math.inf
     if isinstance(cell, (Decimal, np.floating, np.integer)) and not isinstance(cell, np.bool_):
         return float(cell)
     return np.nan
