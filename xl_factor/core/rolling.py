@@ -6,23 +6,35 @@ asset or a factor is missing adds nothing to that asset's fits but keeps its
 place, so windows and ages are counted in periods (rows), not in
 observations; each asset has its own present rows (holes, a late listing).
 
-How it is computed (O(T) whatever the window, no per-asset loop):
+How it is computed (O(T) whatever the window, no per-asset loop, in tiles
+that stay in a core's cache):
 
 * The factors are shifted by their means and each asset by its own mean
   (betas do not change; the intercept is put back), so the moment sums hold
   small numbers and the centred moments ``Cxx = Sxx - sx sx' / n`` and
   ``Cxy`` lose no digits to cancellation.
-* Rolling sums are built block by block (blocks of ``window`` rows): each
-  window is the tail of one block plus the head of the next, two running
-  sums of at most ``window`` terms each. Nothing is ever subtracted, so the
-  sums do not drift the way an update/downdate does; this plays the part of
-  statsmodels' ``RollingOLS.fit(reset=1)`` (a recomputation every period) at
-  the cost of two cumulative sums. Exponentially weighted sums are a
-  discounted running sum.
-* Assets that share their pattern of present rows share the factor moments
-  (a complete panel: one set for all), and every period's K x K system is
-  factorised once (``L D L'``, vectorised over periods and patterns) and
-  applied to each asset of the pattern.
+* The per-row terms are the factor terms ``1, f_a, f_a f_b`` times the
+  presence of each pattern of present rows, and the asset times ``1, f_a``.
+  Assets that share their pattern share the factor terms (a complete panel:
+  one set for all).
+* Rolling sums, with nothing ever subtracted. The rows are cut into blocks
+  of ``window`` rows, the first block padded in front with empty rows so
+  that the last row ends a block. A window ending at position j of block b
+  is the tail of block b - 1 (its rows after j: a suffix sum) plus the head
+  of block b (its rows up to j: a prefix sum). The positions are taken a
+  tile of positions at a time, for every block at once (each step one
+  vector add over blocks, terms and assets): the prefix sums run forward
+  from the previous tile's last ones, the suffix sums backward from the
+  sum of the rows after the tile (the later tiles' totals, one small
+  matrix product per tile, added up from the end). Every sum adds
+  non-negative-weighted partial sums of at most ``window`` rows and is
+  rebuilt for each tile, so nothing drifts: this plays the part of
+  statsmodels' ``RollingOLS.fit(reset=1)`` (a recomputation every period).
+  Exponentially weighted sums are a discounted running sum over all rows,
+  then solved a tile of periods at a time.
+* Each period's K x K system is factorised (``L D L'`` of the centred
+  moments, vectorised over a tile of periods and patterns) and applied to
+  each asset of the pattern.
 
 A fit is blank (NaN) when it has fewer than ``min_nobs`` present rows, when a
 factor is constant over the rows (its centred sum of squares is at most
@@ -47,7 +59,15 @@ from .validation import as_2d, check_finite, column_names
 #: shift (its sd below 1e-6 of its size) is constant over the window: what is left is the sums' rounding.
 ROUNDING_FLOOR = 1e-12
 
-#: Upper bound on the doubles held by one chunk of assets' moment arrays (about 32 MB).
+#: Doubles in one tile of per-row terms (512 KB): the periods x terms x assets summed and solved together,
+#: small enough that a tile, its suffix sums and the solve's temporaries stay in a core's L2 cache.
+TILE_DOUBLES = 131_072
+
+#: Periods a rolling tile aims to hold (fewer when a tile of all the assets would not fit): enough to share
+#: the cost of each vector step of the solve.
+TILE_ROWS = 8
+
+#: Upper bound on the doubles held by one chunk of assets' exponentially weighted sums (about 32 MB).
 CHUNK_DOUBLES = 4_000_000
 
 
@@ -98,7 +118,7 @@ def rolling_betas(asset, factors, window, min_nobs=None, expanding: bool = False
     n_rows, k = f.shape
     w = _whole(window, "window", k + 2, n_rows, f"(K + 2) to {n_rows} (the number of periods)")
     least = k + 2 if min_nobs is None else _whole(min_nobs, "min_nobs", k + 2, w, f"(K + 2) to {w} (the window)")
-    return _fit(y, f, least, lambda v: _window_sums(v, w), None if expanding else w)
+    return _fit(y, f, least, _Windows(w, expanding))
 
 
 def ewma_betas(asset, factors, halflife, min_nobs=None) -> TimeVaryingBetas:
@@ -121,17 +141,15 @@ def ewma_betas(asset, factors, halflife, min_nobs=None) -> TimeVaryingBetas:
         raise InvalidArgument(f"halflife must be a positive number of periods, got {life:g}", "halflife")
     least = k + 2 if min_nobs is None else _whole(
         min_nobs, "min_nobs", k + 2, n_rows, f"(K + 2) to {n_rows} (the number of periods)")
-    decay = 0.5 ** (1.0 / life)
-    return _fit(y, f, least, lambda v: _discounted_cumsum(v, decay), None, counts=lambda v: np.cumsum(v, axis=0))
+    return _fit(y, f, least, _Discounted(0.5 ** (1.0 / life)))
 
 
-def _fit(y, f, least: int, sums, full_from, counts=None) -> TimeVaryingBetas:
-    """The per-period fits of every asset column; ``sums`` turns per-row values (C, T, M) into per-period sums.
+def _fit(y, f, least: int, sums) -> TimeVaryingBetas:
+    """The per-period fits of every asset column, with the sums (``_Windows`` or ``_Discounted``) ``sums``.
 
-    ``sums`` may overwrite the values it is given (they are scratch).
-    ``counts`` turns the presence (T, G) into the number of present rows
-    (default: the ``sums`` of the presence); ``full_from`` blanks the periods
-    before that many rows (a rolling window that has not filled).
+    The rows are laid out as ``sums.layout`` says (blocks of equal length,
+    padded in front); each tile of sums names the positions and the blocks
+    it holds, and its fits are written there.
     """
     n_rows, n_assets = y.shape
     k = f.shape[1]
@@ -145,114 +163,250 @@ def _fit(y, f, least: int, sums, full_from, counts=None) -> TimeVaryingBetas:
     y_mean = np.where(np.isfinite(y_mean), y_mean, 0.0)
     yc = y - y_mean if complete else np.where(present, y - y_mean, 0.0)
 
-    alpha = np.empty((n_rows, n_assets))  # every column is written by its chunk from solved_from on
-    betas = np.empty((n_rows, n_assets, k))
-    n_obs = np.empty((n_rows, n_assets))
-    solved_from = 0 if full_from is None else full_from - 1
-    alpha[:solved_from] = betas[:solved_from] = n_obs[:solved_from] = np.nan
-    per_asset = 2 * (2 + 2 * k + k * (k + 1) // 2)
-    step = max(1, CHUNK_DOUBLES // max(1, n_rows * per_asset))
-    for start in range(0, n_assets, step):
-        cols = slice(start, min(start + step, n_assets))
-        a, b, n = _fit_chunk(present[:, cols], yc[:, cols], fc, least, sums, counts, solved_from)
-        np.subtract(np.add(a, y_mean[cols], out=a), sum(b[j] * f_mean[j] for j in range(k)),
-                    out=alpha[solved_from:, cols])
-        for j in range(k):
-            betas[solved_from:, cols, j] = b[j]
-        n_obs[solved_from:, cols] = n
+    pairs = [(a, b) for a in range(k) for b in range(a, k)]
+    n_blocks, length = sums.layout(n_rows)
+    pad = n_blocks * length - n_rows
+    h = np.zeros((pad + n_rows, 1 + k + len(pairs)))  # the factor terms 1, f_a, f_a f_b per row (padding: 0)
+    h[pad:, 0] = 1.0
+    h[pad:, 1:1 + k] = fc
+    for c, (a, b) in enumerate(pairs):
+        np.multiply(fc[:, a], fc[:, b], out=h[pad:, 1 + k + c])
+    yc = np.concatenate([np.zeros((pad, n_assets)), yc]) if pad else yc
+
+    alpha = np.empty((pad + n_rows, n_assets))  # every output row is written by a tile or blanked below
+    betas = np.empty((pad + n_rows, n_assets, k))
+    n_obs = np.empty((pad + n_rows, n_assets))
+    alpha3, n_obs3 = (v.reshape(n_blocks, length, n_assets) for v in (alpha, n_obs))
+    betas4 = betas.reshape(n_blocks, length, n_assets, k)
+    step = sums.assets_per_chunk(n_blocks, length, h.shape[1] + 1 + k, n_assets)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for start in range(0, n_assets, step):
+            cols = slice(start, min(start + step, n_assets))
+            chunk = present[:, cols]
+            if chunk.all():
+                group, mask = None, np.ones((n_rows, 1))
+            else:
+                group, first = _patterns(chunk)
+                mask = chunk[:, first].astype(float)  # (T, G): one column per pattern of present rows
+            if group is not None and len(first) in (1, chunk.shape[1]):
+                group = None  # one pattern, or one per asset: the pattern arrays broadcast to the assets
+            mask = np.concatenate([np.zeros((pad, mask.shape[1])), mask]) if pad else mask
+            for j0, j1, b0, g, a, count in sums.tiles(mask, h, yc[:, cols], k, pad):
+                a_, b_, n_ = _solve(g, a, count, least, group, f_mean, y_mean[cols])
+                where = (slice(b0, None), slice(j0, j1), cols)
+                alpha3[where] = a_.swapaxes(0, 1)
+                n_obs3[where] = n_.swapaxes(0, 1)
+                for i in range(k):
+                    betas4[where + (i,)] = b_[i].swapaxes(0, 1)
+    alpha, betas, n_obs = alpha[pad:], betas[pad:], n_obs[pad:]
+    blank = sums.blank_before
+    alpha[:blank] = betas[:blank] = n_obs[:blank] = np.nan
     return TimeVaryingBetas(alpha=alpha, betas=betas, n_obs=n_obs)
 
 
-def _fit_chunk(present, yc, fc, least, sums, counts, from_period: int):
-    """Intercepts (P, n) of the shifted data, betas (K of (P, n)) and present-row counts (P, n) of a chunk of assets.
+class _Windows:
+    """Sums over the last ``window`` rows (from the first row while the window fills, for ``expanding``).
 
-    P counts the periods from ``from_period`` (those before it are not solved: the
-    caller blanks them); the sums run over every row. Arrays are
-    component-major (one contiguous (T, columns) array per moment); the
-    solve works in place on them and on its own temporaries.
-    Assets sharing their present rows share one column of factor moments;
-    ``on_assets`` spreads the patterns' (T, G) arrays to the assets (T, n)
-    (nothing to spread when every asset has a pattern of its own).
+    Layout: ceil(T / window) blocks of ``window`` rows, padded in front.
+    ``blank_before`` rows (those before the window fills) are blank unless
+    ``expanding``.
     """
-    n_rows, n_assets = yc.shape
-    k = fc.shape[1]
-    if present.all():
-        group = np.zeros(n_assets, dtype=int)
-        mask = np.ones((n_rows, 1))
-    else:
-        group, first = _patterns(present)
-        mask = present[:, first].astype(float)  # (T, G): one column per pattern of present rows
-    pairs = [(a, b) for a in range(k) for b in range(a, k)]
-    g_parts = np.empty((1 + k + len(pairs), n_rows, mask.shape[1]))
-    g_parts[0] = mask
-    for a in range(k):
-        g_parts[1 + a] = mask * fc[:, a, None]
-    for c, (a, b) in enumerate(pairs):
-        g_parts[1 + k + c] = mask * (fc[:, a] * fc[:, b])[:, None]
-    g_count = None if counts is None else counts(mask)
-    g_sums = sums(g_parts)
-    g_count = (g_sums[0] if g_count is None else g_count)[from_period:]
-    g_sums = g_sums[:, from_period:]
-    a_parts = np.empty((1 + k, n_rows, n_assets))
-    a_parts[0] = yc
-    for a in range(k):
-        a_parts[1 + a] = yc * fc[:, a, None]
-    a_sums = sums(a_parts)[:, from_period:]
 
-    shared = mask.shape[1] == 1 or mask.shape[1] == n_assets  # one pattern (broadcast) or one per asset
+    def __init__(self, window: int, expanding: bool):
+        self.window = window
+        self.blank_before = 0 if expanding else window - 1
+
+    def layout(self, n_rows: int):
+        return -(-n_rows // self.window), self.window
+
+    def assets_per_chunk(self, n_blocks: int, length: int, terms: int, n_assets: int) -> int:
+        """Assets per chunk: as many as let a tile hold ``TILE_ROWS`` positions of every block, at least one."""
+        most = max(1, TILE_DOUBLES // (n_blocks * terms * min(TILE_ROWS, length)))
+        return -(-n_assets // -(-n_assets // most))  # the same number in every chunk, give or take one
+
+    def tiles(self, mask, h, yc, k: int, pad: int):
+        """Window sums of one chunk of assets, a tile of positions at a time (see the module docstring).
+
+        ``mask`` (rows, G) presence per pattern, ``h`` (rows, C) factor terms,
+        ``yc`` (rows, m) shifted assets (0 where absent), all padded in front.
+        Yields ``(j0, j1, b0, g, a, count)``: positions ``j0 .. j1 - 1`` of
+        blocks ``b0 ..``, their sums term by term (``_by_term``) and the
+        present rows (``g[0]``).
+        """
+        w = self.window
+        n_blocks = mask.shape[0] // w
+        mask3, h3, y3 = (v.reshape(n_blocks, w, -1) for v in (mask, h, yc))
+        f3 = h3[:, :, :1 + k]
+        sizes = (h.shape[1], mask.shape[1]), (1 + k, yc.shape[1])
+        split = sizes[0][0] * sizes[0][1]  # per block: the factor terms, then the asset terms
+        width = split + sizes[1][0] * sizes[1][1]
+        rows = max(1, min(w, TILE_DOUBLES // (n_blocks * width)))
+        starts = range(0, w, rows)
+        first = pad + self.blank_before  # the first row solved, in padded rows
+
+        def lowest(j1):  # the first block whose position j1 - 1 is at or after the first row solved
+            return max(0, -((j1 - 1 - first) // w))
+
+        # after[i]: sums of the rows after tile i in the blocks followed by another (the suffix sums' start)
+        after = np.zeros((len(starts), n_blocks - 1, width))
+        for i in range(len(starts) - 1, 0, -1):
+            j0, j1 = starts[i], min(starts[i] + rows, w)
+            np.matmul(h3[:-1, j0:j1].transpose(0, 2, 1), mask3[:-1, j0:j1],
+                      out=after[i - 1, :, :split].reshape((n_blocks - 1,) + sizes[0]))
+            np.matmul(f3[:-1, j0:j1].transpose(0, 2, 1), y3[:-1, j0:j1],
+                      out=after[i - 1, :, split:].reshape((n_blocks - 1,) + sizes[1]))
+            if i < len(starts) - 1:
+                after[i - 1] += after[i]
+
+        tile = np.empty((rows, n_blocks, width))
+        tails = np.empty((rows, n_blocks - 1, width))
+        carry = np.zeros((n_blocks, width))  # prefix sums at the position before the tile
+        p0 = lowest(w)  # the blocks whose prefix sums are used
+        for i, j0 in enumerate(starts):
+            j1 = min(j0 + rows, w)
+            n = j1 - j0
+            t, q = tile[:n], tails[:n]
+            _terms(t, mask3[:, j0:j1].swapaxes(0, 1), h3[:, j0:j1].swapaxes(0, 1), y3[:, j0:j1].swapaxes(0, 1),
+                   k, split)
+            q[n - 1] = after[i]
+            for r in range(n - 2, -1, -1):  # the suffix sums, from the tile's end
+                np.add(q[r + 1], t[r + 1, :-1], out=q[r])
+            np.add(t[0, p0:], carry[p0:], out=t[0, p0:])
+            for r in range(1, n):  # the prefix sums
+                np.add(t[r, p0:], t[r - 1, p0:], out=t[r, p0:])
+            np.copyto(carry[p0:], t[n - 1, p0:])
+            b0 = lowest(j1)
+            if b0 < n_blocks:
+                g, a = _by_term(t[:, b0:], q[:, max(b0, 1) - 1:], b0 == 0, sizes)
+                yield j0, j1, b0, g, a, g[0]
+
+
+class _Discounted:
+    """Exponentially weighted sums: ``S_t = sum_{s <= t} decay^(t - s) v_s``; every row is solved.
+
+    Layout: one block of all the rows.
+    """
+
+    blank_before = 0
+
+    def __init__(self, decay: float):
+        self.decay = decay
+
+    def layout(self, n_rows: int):
+        return 1, n_rows
+
+    def assets_per_chunk(self, n_blocks: int, length: int, terms: int, n_assets: int) -> int:
+        return max(1, CHUNK_DOUBLES // max(1, length * terms))
+
+    def tiles(self, mask, h, yc, k: int, pad: int):
+        """The sums of one chunk of assets over all rows, then handed out in tiles of rows (as ``_Windows.tiles``;
+        the count of present rows is unweighted)."""
+        n_rows = mask.shape[0]
+        sizes = (h.shape[1], mask.shape[1]), (1 + k, yc.shape[1])
+        split = sizes[0][0] * sizes[0][1]
+        terms = np.empty((n_rows, 1, split + sizes[1][0] * sizes[1][1]))
+        _terms(terms, mask[:, None], h[:, None], yc[:, None], k, split)
+        _discounted_cumsum(terms, self.decay)
+        counts = np.cumsum(mask, axis=0)[:, None]
+        rows = max(1, min(n_rows, TILE_DOUBLES // terms.shape[2]))
+        for j0 in range(0, n_rows, rows):
+            j1 = min(j0 + rows, n_rows)
+            yield (j0, j1, 0) + _by_term(terms[j0:j1], None, True, sizes) + (counts[j0:j1],)
+
+
+def _by_term(heads, tails, first_alone: bool, sizes):
+    """One tile of sums, term by term: ``g`` (C, n, blocks, G) and ``a`` (1 + K, n, blocks, m), each term contiguous.
+
+    ``heads`` (n, blocks, X) are the prefix sums of the blocks, ``tails``
+    (n, blocks - 1 or blocks, X) the suffix sums of the blocks before them
+    (None: only heads); a block's sums are its head plus the tail before
+    it, but the first block's are its head alone when ``first_alone`` (its
+    window starts with the rows). X holds the C x G factor terms, then the
+    (1 + K) x m asset terms (``sizes``).
+    """
+    n, n_blocks = heads.shape[:2]
+    alone = 1 if first_alone else 0
+    out, at = [], 0
+    for terms, cols in sizes:
+        part = slice(at, at + terms * cols)
+        at += terms * cols
+        sums = np.empty((terms, n, n_blocks, cols))
+        head = heads[:, :, part].reshape(n, n_blocks, terms, cols).transpose(2, 0, 1, 3)
+        if tails is None:
+            np.copyto(sums, head)
+        else:
+            if alone:
+                np.copyto(sums[:, :, 0], head[:, :, 0])
+            tail = tails[:, :, part].reshape(n, n_blocks - alone, terms, cols).transpose(2, 0, 1, 3)
+            np.add(head[:, :, alone:], tail, out=sums[:, :, alone:])
+        out.append(sums)
+    return tuple(out)
+
+
+def _terms(out, mask, h, yc, k: int, split: int):
+    """Per-row terms into ``out`` (..., X): ``h`` (..., C) times ``mask`` (..., G) in the first ``split``, then
+    the first 1 + K factor terms ``1, f_a`` times ``yc`` (..., m)."""
+    lead = out.shape[:-1]
+    np.multiply(h[..., :, None], mask[..., None, :], out=out[..., :split].reshape(lead + (h.shape[-1], -1)))
+    np.multiply(h[..., :1 + k, None], yc[..., None, :], out=out[..., split:].reshape(lead + (1 + k, -1)))
+
+
+def _solve(g, a, count, least: int, group, f_mean, y_mean):
+    """Intercepts (n, ..., m), betas (K of them) and present-row counts (n, ..., m) of one tile of sums.
+
+    ``g`` (C, n, ..., G): per pattern of present rows, the sums of ``1, f_a,
+    f_a f_b`` (pairs a <= b in order) over the shifted factors; ``a``
+    (1 + K, n, ..., m): per asset, the sums of ``y, y f_a`` (shifted; 0 where
+    absent); ``count`` (n, ..., G) the present rows; ``group`` the pattern of
+    each asset (None: patterns broadcast to the assets, one for all or one
+    each). With ``mx = sx / n`` the window means, ``Cxx = Sxx - sx mx'``,
+    ``Cxy = Sxy - sy mx``; ``Cxx = L D L'`` and ``b = Cxx^-1 Cxy``; the
+    intercept is ``sy / n + y_mean - b'(mx + f_mean)`` (the shifts put
+    back). Blank (NaN) where the fit is not usable (see the module
+    docstring). The sums may be overwritten.
+    """
+    k = a.shape[0] - 1
+    pairs = [(i, j) for i in range(k) for j in range(i, k)]
+    n = g[0]
+    r = np.divide(1.0, n)
+    mx = [np.multiply(g[1 + i], r) for i in range(k)]
+    cxx = [[None] * k for _ in range(k)]
+    candidate = None  # every factor varies, and there are enough rows
+    for c, (i, j) in enumerate(pairs):  # S_ij - sx_i mx_j
+        v = np.multiply(g[1 + i], mx[j])
+        cxx[i][j] = cxx[j][i] = np.subtract(g[1 + k + c], v, out=v)
+        if i == j:  # the factor varies: more than rounding of its sum of squares is left
+            square = g[1 + k + c]
+            varies = np.greater(v, np.multiply(square, ROUNDING_FLOOR, out=square))
+            candidate = varies if candidate is None else np.logical_and(candidate, varies, out=candidate)
+    np.logical_and(candidate, count >= least - 0.5, out=candidate)
+    pivots, low = _ldl(cxx)
+    usable = _well_conditioned(cxx, candidate, pivots)
+    scale = np.where(usable, 1.0, np.nan)  # 1 / d_i, NaN where blank: every beta and the intercept follow
+    inverse = [np.divide(scale, d) for d in pivots]
 
     def on_assets(values):
-        return values if shared else values[:, group]
+        return values if group is None else values[..., group]
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        g_n, g_sx = g_sums[0], g_sums[1:1 + k]
-        inv_n = np.where(g_n > 0, 1.0 / np.where(g_n > 0, g_n, 1.0), 0.0)
-        cxx = [[None] * k for _ in range(k)]
-        for c, (a, b) in enumerate(pairs):  # S_ab - s_a s_b / n
-            cxx[a][b] = cxx[b][a] = _less(g_sums[1 + k + c], _times(g_sx[a], g_sx[b], inv_n))
-        squares = {a: g_sums[1 + k + c] for c, (a, b) in enumerate(pairs) if a == b}
-        positive = np.logical_and.reduce([cxx[a][a] > ROUNDING_FLOOR * squares[a] for a in range(k)])
-        scale = []
-        for a in range(k):  # 1 / sqrt(C_aa) where the factor varies
-            root = np.sqrt(np.where(positive, cxx[a][a], 1.0))
-            scale.append(np.divide(1.0, root, out=root))
-        lower, pivots = _ldl([[_times(cxx[a][b], scale[a], scale[b]) if b <= a else None for b in range(k)]
-                              for a in range(k)])
-        usable = (g_count >= least - 0.5) & _well_conditioned(cxx, positive, pivots)
-
-        sy = a_sums[0]
-        n_a, s_a = on_assets(inv_n), [on_assets(s) for s in scale]
-        z = [_times(_less(a_sums[1 + a], _times(on_assets(g_sx[a]), sy, n_a)), s_a[a]) for a in range(k)]
-        low = [[on_assets(lower[i][j]) if j < i else None for j in range(k)] for i in range(k)]
-        for i in range(k):  # L w = z, then D v = w, then L' u = v, each in place
-            for j in range(i):
-                np.subtract(z[i], np.multiply(low[i][j], z[j]), out=z[i])
-        for i in range(k):
-            np.divide(z[i], on_assets(pivots[i]), out=z[i])
-        for i in range(k - 1, -1, -1):
-            for j in range(i + 1, k):
-                np.subtract(z[i], np.multiply(low[j][i], z[j]), out=z[i])
-        blank = ~on_assets(usable)
-        b = []
-        for a in range(k):  # back to the unscaled factors; blank where the fit is not usable
-            np.multiply(z[a], s_a[a], out=z[a])
-            np.copyto(z[a], np.nan, where=blank)
-            b.append(z[a])
-        alpha = _times(_less(sy, sum(b[a] * on_assets(g_sx[a]) for a in range(k))), n_a)
-    return alpha, b, np.broadcast_to(on_assets(g_count), alpha.shape)
-
-
-def _times(x, y, *more):
-    """``x * y * ...`` in that order, into one new array."""
-    out = np.multiply(x, y)
-    for z in more:
-        np.multiply(out, z, out=out)
-    return out
-
-
-def _less(x, y):
-    """``x - y`` written over ``y`` (a temporary of the caller's)."""
-    return np.subtract(x, y, out=y)
+    low = [[None if v is None else on_assets(v) for v in row] for row in low]
+    sy = a[0]
+    z = []
+    for i in range(k):  # Cxy_i, then L w = Cxy, D v = w, L' b = v, each in place
+        z.append(np.subtract(a[1 + i], np.multiply(sy, on_assets(mx[i])), out=a[1 + i]))
+        np.add(mx[i], f_mean[i], out=mx[i])  # the window mean of factor i, for the intercept
+    for i in range(k):
+        for j in range(i):
+            z[i] -= low[i][j] * z[j]
+    for i in range(k):
+        z[i] *= on_assets(inverse[i])
+    for i in range(k - 1, -1, -1):
+        for j in range(i + 1, k):
+            z[i] -= low[j][i] * z[j]
+    alpha = np.multiply(sy, on_assets(r))
+    alpha += y_mean
+    for i in range(k):
+        alpha -= z[i] * on_assets(mx[i])
+    return alpha, z, np.broadcast_to(on_assets(count), alpha.shape)
 
 
 def _patterns(present: np.ndarray):
@@ -274,73 +428,61 @@ def _patterns(present: np.ndarray):
     return np.asarray(group, dtype=np.intp), np.asarray(first, dtype=np.intp)
 
 
-def _well_conditioned(cxx, positive, pivots) -> np.ndarray:
-    """:func:`ill_conditioned`'s verdict (negated) on the centred factor moments ``cxx`` (K x K of (T, G)).
+def _ldl(cxx):
+    """``Cxx = L D L'`` for K x K arrays (each a stack; nested lists): pivots ``D`` (K arrays) and unit lower ``L``
+    (``L[i][j]`` for j < i, else None).
 
-    ``pivots`` are those of the moments scaled to a unit diagonal, whose
-    eigenvalues are then at most K: a determinant (the product of the
-    pivots) above ``100 K^K / CONDITION_LIMIT^2`` puts the smallest one far
-    above the refusal point. Every other matrix is judged by
-    ``ill_conditioned`` itself.
+    Vectorised over the stack, a loop over K; no pivoting (positive definite
+    where it is used; elsewhere the pivots say it is not).
     """
     k = len(cxx)
-    finite = np.logical_and.reduce([np.isfinite(cxx[a][b]) for a in range(k) for b in range(a + 1)])  # symmetric
-    det = np.prod(pivots, axis=0)
-    clear = positive & finite & np.logical_and.reduce(pivots > 0) & (det > 100.0 * k**k / CONDITION_LIMIT**2)
-    unsure = positive & finite & ~clear
-    ok = clear.copy()
+    pivots, low, below = [], [[None] * k for _ in range(k)], [[None] * k for _ in range(k)]
+    for j in range(k):
+        d = cxx[j][j]
+        for c in range(j):  # d_j = C_jj - sum_c L_jc (L_jc d_c)
+            d = np.subtract(d, low[j][c] * below[j][c], out=None if c == 0 else d)
+        pivots.append(d)
+        for i in range(j + 1, k):  # L_ij d_j = C_ij - sum_c L_ic (L_jc d_c)
+            e = cxx[i][j]
+            for c in range(j):
+                e = np.subtract(e, low[i][c] * below[j][c], out=None if c == 0 else e)
+            below[i][j] = e
+            low[i][j] = np.divide(e, d)
+    return pivots, low
+
+
+def _well_conditioned(cxx, candidate, pivots) -> np.ndarray:
+    """:func:`ill_conditioned`'s verdict (negated) on the centred factor moments ``cxx`` (K x K of (...)), where
+    ``candidate`` (elsewhere False).
+
+    The pivots of the moments scaled to a
+    unit diagonal are ``d_j / C_jj``, and their eigenvalues are at most K: a
+    determinant (the product of those pivots) above ``100 K^K /
+    CONDITION_LIMIT^2`` puts the smallest one far above the refusal point.
+    Every other candidate whose moments are finite is judged by
+    ``ill_conditioned`` itself. (A moment that is not finite makes
+    a pivot infinite or NaN, so it is never cleared by the bound.)
+    """
+    k = len(cxx)
+    ok = candidate.copy()
+    det = None
+    for j in range(1, k):
+        scaled = np.divide(pivots[j], cxx[j][j])
+        np.logical_and(ok, scaled > 0, out=ok)
+        det = scaled if det is None else np.multiply(det, scaled, out=det)
+    if det is not None:
+        np.logical_and(ok, det > 100.0 * k**k / CONDITION_LIMIT**2, out=ok)
+    unsure = np.logical_xor(candidate, ok)  # cleared implies candidate
     if unsure.any():
-        ok[unsure] = ~ill_conditioned(np.stack([np.stack([c[unsure] for c in row], -1) for row in cxx], -2))
+        where = np.nonzero(unsure)
+        moments = np.stack([np.stack([c[where] for c in row], -1) for row in cxx], -2)
+        finite = np.isfinite(moments).all(axis=(-2, -1))
+        ok[where] = finite & ~ill_conditioned(np.where(finite[:, None, None], moments, 0.0))
     return ok
 
 
-def _ldl(m):
-    """``m = L D L'`` for K x K arrays (each a stack; only the lower triangle is read): unit lower ``L`` (nested
-    lists) and pivots ``D`` (K, ...).
-
-    Vectorised over the stack, a loop over K; no pivoting (the matrices are
-    scaled to a unit diagonal and positive definite where they are used).
-    """
-    k = len(m)
-    lower = [[None] * k for _ in range(k)]
-    pivots = np.empty((k,) + np.shape(m[0][0]))
-    for j in range(k):
-        np.subtract(m[j][j], sum(lower[j][c] ** 2 * pivots[c] for c in range(j)), out=pivots[j])
-        for i in range(j + 1, k):
-            below = np.subtract(m[i][j], sum(lower[i][c] * lower[j][c] * pivots[c] for c in range(j)))
-            lower[i][j] = np.divide(below, pivots[j], out=below)
-    return lower, pivots
-
-
-def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
-    """``S_t = sum of rows max(0, t - window + 1) .. t`` along axis 1 of (C, T, M), O(T) and without subtraction.
-
-    Rows are cut into blocks of ``window`` (the last one may be shorter); a
-    window ending inside block b is the tail of block b - 1 (a suffix sum)
-    plus the head of block b (a prefix sum), so every sum adds at most
-    ``2 window`` non-cancelling partial terms and nothing drifts. The first
-    ``window - 1`` sums are the expanding ones (rows from the first). The
-    sums are written over ``values`` (C-contiguous), which is returned.
-    """
-    parts, n_rows = values.shape[:2]
-    n_blocks, rest = divmod(n_rows, window)
-    blocks = values[:, : n_blocks * window].reshape((parts, n_blocks, window) + values.shape[2:])
-    last = values[:, n_blocks * window:]
-    tails = None
-    if window > 1 and n_blocks and (n_blocks > 1 or rest):
-        followed = blocks if rest else blocks[:, :-1]  # the blocks that have a block after them
-        tails = np.cumsum(followed[:, :, :0:-1], axis=2)[:, :, ::-1]  # tails[:, b, j - 1]: rows j .. window-1 of b
-    np.cumsum(blocks, axis=2, out=blocks)
-    np.cumsum(last, axis=1, out=last)
-    if tails is not None:
-        blocks[:, 1:, : window - 1] += tails[:, : n_blocks - 1]
-        if rest:
-            last += tails[:, -1, :rest]
-    return values
-
-
 def _discounted_cumsum(values: np.ndarray, decay: float) -> np.ndarray:
-    """``S_t = sum_{s <= t} decay^(t - s) v_s`` along axis 1 of (C, T, M), by a doubling scan (log2 T vector steps).
+    """``S_t = sum_{s <= t} decay^(t - s) v_s`` along axis 0, by a doubling scan (log2 T vector steps).
 
     After step j each ``S_t`` holds the sum over the last ``2^(j+1)`` rows;
     every term is added with its own non-negative weight. The sums are
@@ -348,8 +490,8 @@ def _discounted_cumsum(values: np.ndarray, decay: float) -> np.ndarray:
     """
     out = values
     shift, factor = 1, decay
-    while shift < out.shape[1]:
-        out[:, shift:] = out[:, shift:] + factor * out[:, :-shift]
+    while shift < out.shape[0]:
+        out[shift:] = out[shift:] + factor * out[:-shift]
         shift *= 2
         factor *= factor
     return out
