@@ -118,3 +118,31 @@ def test_counts_and_tiles_do_not_change_the_numbers(monkeypatch):
     window = np.array([present[max(0, t - 19):t + 1].sum(axis=0) for t in range(N_ROWS)])
     np.testing.assert_array_equal(wide[0].n_obs, window)
     np.testing.assert_array_equal(wide[1].n_obs, np.cumsum(present, axis=0))
+
+
+def test_nearly_collinear_windows_are_judged_by_the_conditioning_rule(small_tiles, monkeypatch):
+    """Factor 2 is factor 0 plus a whisper: the determinant bound cannot clear those windows, ill_conditioned
+    judges them (some pass, some not) and the fits are blank exactly where the rule refuses the window."""
+    rng = np.random.default_rng(3)
+    f = rng.normal(0.0, 0.02, (N_ROWS, 3))
+    f[:, 2] = f[:, 0] + np.geomspace(1e-9, 1e-4, N_ROWS) * rng.normal(size=N_ROWS)
+    y = f @ [1.0, 0.5, -0.3] + rng.normal(0, 0.01, N_ROWS)
+    y = np.column_stack([y, np.where(np.arange(N_ROWS) < 25, np.nan, y + 0.001)])
+    judged = []
+    original = rolling.ill_conditioned
+
+    def spy(moments):
+        verdict = original(moments)
+        judged.append(verdict)
+        return verdict
+
+    monkeypatch.setattr(rolling, "ill_conditioned", spy)
+    got = rolling_betas(y, f, 20)
+    verdicts = np.concatenate(judged)
+    assert verdicts.any() and not verdicts.all()
+    for j in range(2):
+        for t in range(19, N_ROWS):
+            rows = np.arange(t - 19, t + 1)
+            rows = rows[~np.isnan(y[rows, j])]
+            refused = rows.size < 5 or original(np.cov(f[rows], rowvar=False)[None])[0]
+            assert np.isnan(got.betas[t, j]).all() == refused, (t, j)
