@@ -106,7 +106,6 @@ def test_counts_and_tiles_do_not_change_the_numbers(monkeypatch):
     y, f = panel()
     wide = rolling_betas(y, f, 20, expanding=True), ewma_betas(y, f, 15)
     monkeypatch.setattr(rolling, "TILE_DOUBLES", 200)
-    monkeypatch.setattr(rolling, "CHUNK_DOUBLES", 2_000)
     monkeypatch.setattr(rolling, "TILE_ROWS", 1)
     narrow = rolling_betas(y, f, 20, expanding=True), ewma_betas(y, f, 15)
     for a, b in zip(wide, narrow):

@@ -30,8 +30,9 @@ that stay in a core's cache):
   non-negative-weighted partial sums of at most ``window`` rows and is
   rebuilt for each tile, so nothing drifts: this plays the part of
   statsmodels' ``RollingOLS.fit(reset=1)`` (a recomputation every period).
-  Exponentially weighted sums are a discounted running sum over all rows,
-  then solved a tile of periods at a time.
+  Exponentially weighted sums are a discounted running sum, a tile of rows
+  at a time: a doubling scan within the tile, plus the previous tile's last
+  sum discounted to each row.
 * Each period's K x K system is factorised (``L D L'`` of the centred
   moments, vectorised over a tile of periods and patterns) and applied to
   each asset of the pattern.
@@ -66,9 +67,6 @@ TILE_DOUBLES = 131_072
 #: Periods a rolling tile aims to hold (fewer when a tile of all the assets would not fit): enough to share
 #: the cost of each vector step of the solve.
 TILE_ROWS = 8
-
-#: Upper bound on the doubles held by one chunk of assets' exponentially weighted sums (about 32 MB).
-CHUNK_DOUBLES = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -204,6 +202,12 @@ def _fit(y, f, least: int, sums) -> TimeVaryingBetas:
     return TimeVaryingBetas(alpha=alpha, betas=betas, n_obs=n_obs)
 
 
+def _assets_per_chunk(n_blocks: int, length: int, terms: int, n_assets: int) -> int:
+    """Assets per chunk: as many as let a tile hold ``TILE_ROWS`` positions of every block, at least one."""
+    most = max(1, TILE_DOUBLES // (n_blocks * terms * min(TILE_ROWS, length)))
+    return -(-n_assets // -(-n_assets // most))  # the same number in every chunk, give or take one
+
+
 class _Windows:
     """Sums over the last ``window`` rows (from the first row while the window fills, for ``expanding``).
 
@@ -220,9 +224,7 @@ class _Windows:
         return -(-n_rows // self.window), self.window
 
     def assets_per_chunk(self, n_blocks: int, length: int, terms: int, n_assets: int) -> int:
-        """Assets per chunk: as many as let a tile hold ``TILE_ROWS`` positions of every block, at least one."""
-        most = max(1, TILE_DOUBLES // (n_blocks * terms * min(TILE_ROWS, length)))
-        return -(-n_assets // -(-n_assets // most))  # the same number in every chunk, give or take one
+        return _assets_per_chunk(n_blocks, length, terms, n_assets)
 
     def tiles(self, mask, h, yc, k: int, pad: int):
         """Window sums of one chunk of assets, a tile of positions at a time (see the module docstring).
@@ -282,9 +284,13 @@ class _Windows:
 
 
 class _Discounted:
-    """Exponentially weighted sums: ``S_t = sum_{s <= t} decay^(t - s) v_s``; every row is solved.
+    """Exponentially weighted sums: ``S_t = sum_{s <= t} decay^(t - s) v_s``, a tile of rows at a time.
 
-    Layout: one block of all the rows.
+    Layout: one block of all the rows; every row is solved. Within a tile
+    the sums are a doubling scan (:func:`_discounted_cumsum`, in cache), and
+    the sum carried from the tile before comes in with its weight:
+    ``S_t = local_t + decay^(r + 1) S_(j0 - 1)`` at row ``r`` of a tile
+    starting at ``j0``. Every term keeps its own non-negative weight.
     """
 
     blank_before = 0
@@ -296,22 +302,29 @@ class _Discounted:
         return 1, n_rows
 
     def assets_per_chunk(self, n_blocks: int, length: int, terms: int, n_assets: int) -> int:
-        return max(1, CHUNK_DOUBLES // max(1, length * terms))
+        return _assets_per_chunk(n_blocks, length, terms, n_assets)
 
     def tiles(self, mask, h, yc, k: int, pad: int):
-        """The sums of one chunk of assets over all rows, then handed out in tiles of rows (as ``_Windows.tiles``;
-        the count of present rows is unweighted)."""
+        """The sums of one chunk of assets, a tile of rows at a time (as ``_Windows.tiles``; the count of
+        present rows is unweighted)."""
         n_rows = mask.shape[0]
         sizes = (h.shape[1], mask.shape[1]), (1 + k, yc.shape[1])
         split = sizes[0][0] * sizes[0][1]
-        terms = np.empty((n_rows, 1, split + sizes[1][0] * sizes[1][1]))
-        _terms(terms, mask[:, None], h[:, None], yc[:, None], k, split)
-        _discounted_cumsum(terms, self.decay)
+        width = split + sizes[1][0] * sizes[1][1]
+        rows = max(1, min(n_rows, TILE_DOUBLES // width))
+        tile = np.empty((rows, 1, width))
+        carry = np.zeros((1, width))  # the sums at the row before the tile (none before the first)
+        weights = (self.decay ** np.arange(1.0, rows + 1.0))[:, None, None]
         counts = np.cumsum(mask, axis=0)[:, None]
-        rows = max(1, min(n_rows, TILE_DOUBLES // terms.shape[2]))
         for j0 in range(0, n_rows, rows):
             j1 = min(j0 + rows, n_rows)
-            yield (j0, j1, 0) + _by_term(terms[j0:j1], None, True, sizes) + (counts[j0:j1],)
+            t = tile[: j1 - j0]
+            _terms(t, mask[j0:j1, None], h[j0:j1, None], yc[j0:j1, None], k, split)
+            _discounted_cumsum(t, self.decay)
+            if j0:
+                t += weights[: j1 - j0] * carry
+            np.copyto(carry, t[-1])
+            yield (j0, j1, 0) + _by_term(t, None, True, sizes) + (counts[j0:j1],)
 
 
 def _by_term(heads, tails, first_alone: bool, sizes):
