@@ -339,12 +339,13 @@ def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool) -> np.ndarray
     mean = factors.sum(axis=0) / n if add_constant else None
     x = factors - mean if add_constant else factors
     norms = np.sqrt((x * x).sum(axis=0))
-    q, r = np.linalg.qr(x / norms)
+    scaled = x / norms
+    q, r = (scaled, None) if scaled.shape[1] == 1 else np.linalg.qr(scaled)  # one unit column: Q itself, R = 1
     qty = q.T @ y
     if add_constant:
         y_mean = y.sum(axis=0) / n
         qty -= np.outer(q.sum(axis=0), y_mean)
-    betas = np.linalg.solve(r, qty) / norms[:, None]
+    betas = (qty if r is None else np.linalg.solve(r, qty)) / norms[:, None]
     if not add_constant:
         return betas
     return np.vstack([y_mean - mean @ betas, betas])
