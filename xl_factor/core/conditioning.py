@@ -73,10 +73,10 @@ def condition_numbers(moments: np.ndarray) -> np.ndarray:
     when a diagonal entry or the smallest eigenvalue is not positive.
     """
     m = np.asarray(moments, dtype=float)
+    if m.shape[-1] == 1:  # one regressor: scaled to a unit diagonal it is 1
+        return np.where(m[..., 0, 0] > 0, 1.0, np.inf)
     diag = np.einsum("...ii->...i", m)
     positive = (diag > 0).all(axis=-1)
-    if m.shape[-1] == 1:  # one regressor: scaled to a unit diagonal it is 1
-        return np.where(positive, 1.0, np.inf)
     scale = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
     scaled = m * scale[..., :, None] * scale[..., None, :]
     eigen = np.linalg.eigvalsh(scaled)

@@ -287,7 +287,7 @@ def _check_factors(f: np.ndarray, add_constant: bool, fnames) -> np.ndarray | No
 
 def _covariance(fg: np.ndarray) -> np.ndarray:
     """(K, K) covariance of the columns of ``fg`` (``ddof = 1``): np.cov's arithmetic without its overhead."""
-    centred = fg - fg.mean(axis=0)
+    centred = fg - fg.sum(axis=0) / fg.shape[0]
     return centred.T @ centred / (fg.shape[0] - 1)
 
 

@@ -54,9 +54,11 @@ def check_finite(array: np.ndarray, argument: str, names=None, extremes=None) ->
     """
     if array.size == 0:
         return
-    high, low = extremes if extremes is not None else (np.fmax.reduce(array, axis=None),
-                                                        np.fmin.reduce(array, axis=None))
-    if np.fmax.reduce(np.ravel(high)) <= MAX_MAGNITUDE and np.fmin.reduce(np.ravel(low)) >= -MAX_MAGNITUDE:
+    if extremes is None:
+        high, low = np.fmax.reduce(array, axis=None), np.fmin.reduce(array, axis=None)
+    else:
+        high, low = np.fmax.reduce(np.ravel(extremes[0])), np.fmin.reduce(np.ravel(extremes[1]))
+    if high <= MAX_MAGNITUDE and low >= -MAX_MAGNITUDE:
         return  # fmax / fmin skip NaN (missing) without copying the array
     with np.errstate(invalid="ignore"):
         bad = np.abs(array) > MAX_MAGNITUDE
