@@ -309,7 +309,10 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
         # text, a repeated header) is a row without a date, which holds no data.
         return _with_blanks(cells, _wall_clock(stamps), [isinstance(c, (datetime, date)) for c in cells])
     if kinds <= {float, int}:
-        serials = np.array(present, dtype=float)
+        try:
+            serials = np.array(present, dtype=float)
+        except OverflowError:  # a whole number beyond a double is no date serial: a data column, read as +-inf
+            return None
         if not _looks_like_serials(serials, label):
             return None
         return _with_blanks(cells, serials_to_dates(serials))
