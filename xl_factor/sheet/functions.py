@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import __version__, core
 from ..core.errors import InvalidArgument, ShapeMismatch
+from ..core.validation import check_finite
 from .cache import PAIRS
 from .data_keys import data_key
 from .excel import dates_to_serials
@@ -342,6 +343,9 @@ def fm_returns(prices: Table):
 def fm_sharpe(returns: Table, periods_per_year=None):
     check_returns(returns, "returns")
     values, names = returns.values, returns.labels("asset")
+    # Before the constant-series test, which takes a column holding an infinity (a whole number beyond a
+    # double) for one that does not vary: such a column is refused by name for its value.
+    check_finite(values, "returns", names)
     count = (~np.isnan(values)).sum(axis=0)
     flat = core.does_not_vary(values)
     failures = {}
