@@ -176,7 +176,7 @@ def _fit(y, f, least: int, sums) -> TimeVaryingBetas:
     n_obs = np.empty((pad + n_rows, n_assets))
     alpha3, n_obs3 = (v.reshape(n_blocks, length, n_assets) for v in (alpha, n_obs))
     betas4 = betas.reshape(n_blocks, length, n_assets, k)
-    step = sums.assets_per_chunk(n_blocks, length, h.shape[1] + 1 + k, n_assets)
+    step = _assets_per_chunk(n_blocks, length, h.shape[1] + 1 + k, n_assets)
     with np.errstate(invalid="ignore", divide="ignore"):
         for start in range(0, n_assets, step):
             cols = slice(start, min(start + step, n_assets))
@@ -222,9 +222,6 @@ class _Windows:
 
     def layout(self, n_rows: int):
         return -(-n_rows // self.window), self.window
-
-    def assets_per_chunk(self, n_blocks: int, length: int, terms: int, n_assets: int) -> int:
-        return _assets_per_chunk(n_blocks, length, terms, n_assets)
 
     def tiles(self, mask, h, yc, k: int, pad: int):
         """Window sums of one chunk of assets, a tile of positions at a time (see the module docstring).
@@ -300,9 +297,6 @@ class _Discounted:
 
     def layout(self, n_rows: int):
         return 1, n_rows
-
-    def assets_per_chunk(self, n_blocks: int, length: int, terms: int, n_assets: int) -> int:
-        return _assets_per_chunk(n_blocks, length, terms, n_assets)
 
     def tiles(self, mask, h, yc, k: int, pad: int):
         """The sums of one chunk of assets, a tile of rows at a time (as ``_Windows.tiles``; the count of
