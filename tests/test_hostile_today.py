@@ -653,12 +653,8 @@ def test_fm_ewma_beta_on_a_sheet_equals_wls(days):
     assert_betas(got, ewma_reference(y, f, 20.0, 6)[:, :, 1])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pre-existing (also at 8151326): EWMA moments are centred on the full-sample factor means, so when a "
-    "factor has been constant for many halflives its weighted variation (old rows, weights ~1e-12) is "
-    "lost to cancellation in Sxx - sx mx; the fit is not blanked (the ROUNDING_FLOOR test passes) and "
-    "the factor's beta and the alpha are off by ~2e-4 / 3e-4 relative to exact arithmetic, where "
-    "statsmodels WLS is off by 6e-6 / 9e-6"))
+# A factor pinned at a level for many halflives: its weighted variation sits in rows weighted about 1e-12, and
+# the moment sums' rounding swamps it (it cost 2e-4 of the betas before ROUNDING_FLOOR was raised to 1e-7).
 def test_ewma_factor_constant_for_many_halflives_is_accurate_or_blank():
     rng = np.random.default_rng(7)
     n_rows, t = 200, 140

@@ -57,8 +57,11 @@ from .errors import InvalidArgument, ShapeMismatch
 from .validation import as_2d, check_finite, column_names
 
 #: A factor whose centred sum of squares over a window is at most this times its sum of squares about the
-#: shift (its sd below 1e-6 of its size) is constant over the window: what is left is the sums' rounding.
-ROUNDING_FLOOR = 1e-12
+#: shift (its sd below about 3e-4 of its size there) is constant over the window for these sums: the centred
+#: sum is their difference ``Sxx - sx sx' / n``, whose rounding (a few eps of ``Sxx``) would then reach 1e-8 of
+#: it, and of the betas. Factor returns sit near 1 (their window mean is within a few sd of the shift); a
+#: factor pinned at a level for many windows, or one that jumps to a new level, is blank there.
+ROUNDING_FLOOR = 1e-7
 
 #: Doubles in one tile of per-row terms (512 KB): the periods x terms x assets summed and solved together,
 #: small enough that a tile, its suffix sums and the solve's temporaries stay in a core's L2 cache.
