@@ -32,6 +32,9 @@ _SPACING_BOUNDS = (
     (550.0, ANNUAL),
 )
 
+#: The most periods a year :func:`infer_periods_per_year` can read from dates (daily).
+MOST_PERIODS_PER_YEAR = max(periods for _, periods in _SPACING_BOUNDS)
+
 KINDS = ("mean", "var", "vol")
 
 

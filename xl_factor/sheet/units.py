@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import core
 from ..core.errors import InvalidArgument
+from ..core.periods import MOST_PERIODS_PER_YEAR
 from ..core.validation import median
 from .values import Table
 
@@ -68,9 +69,9 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
     values = table.values
     size = typical_size(values)
     names = table.labels("col")
-    # The annual test can only refuse a column above PERCENT_ANNUAL / sqrt(DAILY), DAILY being the most periods
-    # a year dates can show: below that the frequency is not read (it costs more than the other checks).
-    could_fail_annually = bool(np.fmax.reduce(size, initial=-np.inf) * np.sqrt(core.DAILY) > PERCENT_ANNUAL)
+    # The annual test can only refuse a column above PERCENT_ANNUAL / sqrt(the most periods a year dates can
+    # show): below that the frequency is not read (it costs more than the other checks).
+    could_fail_annually = bool(np.fmax.reduce(size, initial=-np.inf) * np.sqrt(MOST_PERIODS_PER_YEAR) > PERCENT_ANNUAL)
     periods = periods_per_year_of(table) if could_fail_annually else None
     lowest = np.fmin.reduce(values, axis=0) if values.shape[0] else np.full(values.shape[1], np.nan)
     for j in np.flatnonzero(~np.isnan(size)):
