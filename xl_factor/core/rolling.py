@@ -63,7 +63,7 @@ from .validation import as_2d, check_finite, column_names
 #: factor pinned at a level for many windows, or one that jumps to a new level, is blank there.
 ROUNDING_FLOOR = 1e-7
 
-#: Doubles in one tile of per-row terms (512 KB): the periods x terms x assets summed and solved together,
+#: Doubles in one tile of per-row terms (1 MiB): the periods x terms x assets summed and solved together,
 #: small enough that a tile, its suffix sums and the solve's temporaries stay in a core's L2 cache.
 TILE_DOUBLES = 131_072
 
