@@ -244,7 +244,7 @@ def FM_PCA(returns, k, output='loadings'):
 @xw.arg('expanding', 'raw', doc='TRUE: before the window fills, fit on every period so far (from min_nobs rows); FALSE (default): blank.')
 @xw.ret('raw')
 def FM_ROLLING_BETA(asset, factors, window, factor='', min_nobs=None, expanding=False):
-    'OLS betas (with a constant) of each asset over the last window periods, per period, on its own present rows: T x K for one asset, T x N*K (header asset:factor if the assets have one) for N, T x N for one factor. Equals statsmodels RollingOLS; blank where a factor does not vary over the window.'
+    'OLS betas (with a constant) of each asset over the last window periods, per period, on its own present rows: T x K for one asset, T x N*K (header asset:factor if they have one) for N, T x N for one factor. Equals RollingOLS; blank where a factor is flat.'
     return _run('FM_ROLLING_BETA', asset, factors, window, factor, min_nobs, expanding)
 
 
@@ -256,7 +256,7 @@ def FM_ROLLING_BETA(asset, factors, window, factor='', min_nobs=None, expanding=
 @xw.arg('min_nobs', 'raw', doc='Fewest present rows for a fit: K + 2 (default) to the number of periods.')
 @xw.ret('raw')
 def FM_EWMA_BETA(asset, factors, halflife, factor='', min_nobs=None):
-    'Exponentially weighted betas: per period, least squares with a constant over all periods so far, weights 0.5^(age/halflife). T x K for one asset, T x N*K (header asset:factor if the assets have one) for N, T x N for one factor. Blank where a factor does not vary over the weighted periods.'
+    'Exponentially weighted betas: per period, least squares with a constant over all periods so far, weights 0.5^(age/halflife). T x K for one asset, T x N*K (header asset:factor if they have one) for N, T x N for one factor. Blank where a factor is flat.'
     return _run('FM_EWMA_BETA', asset, factors, halflife, factor, min_nobs)
 
 
