@@ -126,3 +126,48 @@ def test_a_call_holds_blas_to_one_thread(monkeypatch, ff_monthly, industry_exces
     assert not isinstance(result, str), result
     assert seen and all(threads == [1] * len(threads) for threads in seen), seen
     assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
+
+
+SCIPY_BLAS_SCRIPT = r"""
+import datetime as dt
+import json
+import numpy as np
+from threadpoolctl import threadpool_info
+import xl_factor.sheet.functions as functions
+from xl_factor.sheet.catalogue import call
+
+rng = np.random.default_rng(0)
+factor = rng.normal(0, 0.01, 60)
+days = [dt.datetime(2020, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+asset = [[None, "A"]] + [[d, float(0.001 + 1.1 * x + rng.normal(0, 0.01))] for d, x in zip(days, factor)]
+factors = [[None, "Mkt"]] + [[d, float(x)] for d, x in zip(days, factor)]
+first = call("FM_BETA", asset, factors)  # the BLAS libraries are looked for here: numpy's only
+import scipy.linalg  # noqa: E402,F401 - brings scipy's own OpenBLAS
+seen = []
+real_fit = functions.fit
+def spying_fit(*args, **kwargs):
+    seen.append({lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+    return real_fit(*args, **kwargs)
+functions.fit = spying_fit
+second = call("FM_BETA", asset, factors[:-1] + [[days[-1], 0.0]])
+after = {lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+print(json.dumps({"first": str(first), "second": str(second), "seen": seen, "after": after}))
+"""
+
+
+def test_a_blas_library_loaded_after_the_first_call_is_held_too():
+    """scipy loads its own OpenBLAS when a function first needs it: a later call holds that one to one thread as
+    well, and leaves it at its own count after (two threads here, set for the child process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", SCIPY_BLAS_SCRIPT], capture_output=True, text=True, env=env,
+                         timeout=300, check=True).stdout
+    report = json.loads(out.strip().splitlines()[-1])
+    assert not report["second"].startswith("#FM!"), report
+    assert len(report["after"]) >= 2, report  # numpy's and scipy's OpenBLAS
+    assert report["seen"] and all(set(threads.values()) == {1} for threads in report["seen"]), report
+    assert set(report["after"].values()) == {2}, report

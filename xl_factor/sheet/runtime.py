@@ -17,7 +17,8 @@ WebAssembly). Its conditions, and the cores a spreadsheet shares, change how the
   under load, oversubscribes the cores (a 500-asset fit measured 2.8 ms with
   one OpenBLAS thread against 110 ms with two while another process was
   busy). :func:`blas_threads_limited` holds BLAS to ``BLAS_THREADS`` for the
-  duration of each call (threadpoolctl; nothing under Pyodide, which has no
+  duration of each call (threadpoolctl's controllers of every BLAS library
+  loaded, scipy's too once imported; nothing under Pyodide, which has no
   threads).
 * **Blank cells as 0.** xlwings Lite's documentation says a blank single
   cell reaches a custom function as 0 (xlwings 0.37.8's source passes
@@ -41,20 +42,51 @@ PYODIDE_CACHE_BYTES = 256 * MIB
 
 #: BLAS threads a FM_* call may use.
 BLAS_THREADS = 1
-_CONTROLLER = []
+#: The BLAS libraries found, and how many modules were loaded when they were looked for.
+_BLAS = [(-1, ())]
+
+
+class _BlasLimit:
+    """Holds each BLAS library to :data:`BLAS_THREADS` threads inside ``with``, then restores its own count.
+
+    threadpoolctl's ``limit`` first gathers a full report of every library (about 20 microseconds); this reads
+    and sets only the thread counts of the BLAS libraries (a ctypes call each, 1-2 microseconds).
+    """
+
+    __slots__ = ("_previous",)
+
+    def __init__(self, libraries):
+        self._previous = [(lib, lib.get_num_threads()) for lib in libraries]
+
+    def __enter__(self):
+        for lib, threads in self._previous:
+            if threads != BLAS_THREADS:
+                lib.set_num_threads(BLAS_THREADS)
+        return self
+
+    def __exit__(self, *exc):
+        for lib, threads in self._previous:
+            if threads != BLAS_THREADS:
+                lib.set_num_threads(threads)
+        return False
 
 
 def blas_threads_limited():
-    """A context that holds BLAS to ``BLAS_THREADS`` threads (about 12 microseconds a call)."""
-    if not _CONTROLLER:
+    """A context that holds BLAS to ``BLAS_THREADS`` threads (threadpoolctl's controllers; nothing in Pyodide).
+
+    The BLAS libraries are looked for again (0.2 ms) whenever a module has been imported since the last look:
+    scipy brings its own OpenBLAS when a function first needs it.
+    """
+    loaded, libraries = _BLAS[0]
+    if loaded != len(sys.modules):
         try:
             from threadpoolctl import ThreadpoolController
         except ImportError:  # Pyodide, or a Python without it: nothing to limit
-            _CONTROLLER.append(None)
+            libraries = ()
         else:
-            _CONTROLLER.append(ThreadpoolController())
-    controller = _CONTROLLER[0]
-    return contextlib.nullcontext() if controller is None else controller.limit(limits=BLAS_THREADS, user_api="blas")
+            libraries = tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
+        _BLAS[0] = (len(sys.modules), libraries)
+    return _BlasLimit(libraries) if libraries else contextlib.nullcontext()
 
 
 def is_pyodide() -> bool:
