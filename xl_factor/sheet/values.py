@@ -148,9 +148,7 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     dates, date_label = None, None
     width = len(rows[0])
     if width >= 2:
-        dates = _date_column([r[0] for r in rows], names[0] if names else None)
-        if dates is not None:
-            _check_date_span(dates, argument)
+        dates = _date_column([r[0] for r in rows], names[0] if names else None, argument)
     if series and len(rows) == 1 and width > 1 and names is None and dates is None:
         raise ShapeMismatch(
             "is a single row; lay each series down a column (one row per period), or wrap it in TRANSPOSE()",
@@ -159,9 +157,11 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     if dates is not None:
         date_label = (names[0] or None) if names else None
         names = names[1:] if names else None
-        cells = object_cells(rows)
-        cells[:, 0] = None  # the dates are read; blanking them keeps the block contiguous for one type scan
-        values = objects_to_float(cells)[:, 1:]
+        values = _narrow_floats(rows)
+        if values is None:
+            cells = object_cells(rows)
+            cells[:, 0] = None  # the dates are read; blanking them keeps the block contiguous for one type scan
+            values = objects_to_float(cells)[:, 1:]
     else:
         values = to_float(rows)
     undated = np.isnat(dates.values) if dates is not None else None
@@ -181,12 +181,44 @@ def _check_date_span(dates: pd.DatetimeIndex, argument: str) -> None:
     """Refuse dates outside 1677-09-22 .. 2262-04-11, the span of the nanosecond timestamps dates are matched on."""
     stamps = dates.values  # datetime64 in the index's own unit; NaT compares false
     low, high = _DATE_SPAN  # in seconds: numpy compares in the finer unit, and these fit in nanoseconds
+    ticks = stamps.view(np.int64)
+    if ticks.size and ticks.min() >= _span_ticks(stamps.dtype, low) and ticks.max() <= _span_ticks(stamps.dtype, high):
+        return  # every date inside (NaT is the smallest int64, below the span: a column with a blank is compared)
     late, early = stamps > high, stamps < low
     if late.any() or early.any():
         outside = pd.Timestamp(stamps[late].max() if late.any() else stamps[early].min())
         raise InvalidArgument(
             f"has the date {outside.date()}, outside 1677-09-22 to 2262-04-11, the dates this reads; "
             "correct it, or leave the date column out of the range", argument)
+
+
+def _span_ticks(unit: np.dtype, bound: np.datetime64) -> int:
+    """``bound`` (whole seconds) as an integer count of ``unit`` (a datetime64 dtype); exact for s to ns."""
+    return int(bound.astype(unit).view(np.int64))
+
+
+#: Value columns up to which a block of plain floats is read column by column (:func:`_narrow_floats`).
+NARROW_COLUMNS = 2
+_FLOATS_ONLY = {float}
+
+
+def _narrow_floats(rows: list) -> np.ndarray | None:
+    """The cells right of the date column as floats, when there are at most :data:`NARROW_COLUMNS` of them and
+    every one is a ``float``; else ``None`` (the general rules read them).
+
+    A type set and one array per column cost a third of an object array's type scan and cast on the one or two
+    columns of a small range (a single asset, a market factor).
+    """
+    width = len(rows[0]) - 1
+    if width > NARROW_COLUMNS:
+        return None
+    values = np.empty((len(rows), width))
+    for j in range(width):
+        column = [row[j + 1] for row in rows]
+        if set(map(type, column)) != _FLOATS_ONLY:  # exact types: a bool, an int error code or text is no float
+            return None
+        values[:, j] = column
+    return values
 
 
 def object_cells(rows: list) -> np.ndarray:
@@ -292,11 +324,19 @@ def _is_header(row) -> bool:
     return has_text
 
 
-def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
-    """The first column as dates (NaT for blanks), or ``None`` when it is not a date column."""
-    quick = _naive_datetimes(cells)
+def _date_column(cells: list, label: str | None, argument: str) -> pd.DatetimeIndex | None:
+    """The first column as dates (NaT for blanks, span checked), or ``None`` when it is not a date column."""
+    quick = _naive_datetimes(cells, argument)
     if quick is not None:
         return quick
+    dates = _general_dates(cells, label)
+    if dates is not None:
+        _check_date_span(dates, argument)
+    return dates
+
+
+def _general_dates(cells: list, label: str | None) -> pd.DatetimeIndex | None:
+    """The first column by the general rules: datetimes with stray cells, serials, ISO text."""
     filled = [i for i, c in enumerate(cells) if c is not None and c != ""]
     # Blank rows after the last date are a generous range's room to grow, not undated periods.
     if not filled or len(filled) < (filled[-1] + 1) / 2:
@@ -325,16 +365,16 @@ def _date_column(cells: list, label: str | None) -> pd.DatetimeIndex | None:
 _NAIVE_KINDS = {datetime, type(None)}
 
 
-#: The last naive date column read (its cells) and its index. Ranges side by side (an asset's and the
-#: factors') hold the same date column, so the second is matched cell by cell (a few microseconds; naive
-#: datetimes are equal only when they are the same wall-clock time, and never equal an aware one or a
-#: blank) and shares the index instead of converting again. One entry, replaced whole (threads read a
-#: consistent pair), and only for columns of at most :data:`_SHARED_DATE_ROWS` cells.
+#: The last naive date column read (its cells) and its index, span checked. Ranges side by side (an asset's
+#: and the factors') hold the same date column, so the second is matched cell by cell (a few microseconds;
+#: naive datetimes are equal only when they are the same wall-clock time, and never equal an aware one or a
+#: blank) and shares the index instead of converting and checking again. One entry, replaced whole (threads
+#: read a consistent pair), and only for columns of at most :data:`_SHARED_DATE_ROWS` cells.
 _LAST_DATES: list = [(None, None)]
 _SHARED_DATE_ROWS = 65_536
 
 
-def _naive_datetimes(cells: list) -> pd.DatetimeIndex | None:
+def _naive_datetimes(cells: list, argument: str) -> pd.DatetimeIndex | None:
     """The common case in one C pass: naive datetime cells and blanks, filled over more than half the rows.
 
     ``None`` for anything else (aware or mixed cells, serials, text), which the general rules read.
@@ -351,6 +391,7 @@ def _naive_datetimes(cells: list) -> pd.DatetimeIndex | None:
     filled = np.flatnonzero(~np.isnat(stamps.values)) if stamps.tz is None else np.zeros(0, dtype=int)
     if stamps.tz is not None or not filled.size or filled.size < (filled[-1] + 1) / 2:
         return None
+    _check_date_span(stamps, argument)
     if len(cells) <= _SHARED_DATE_ROWS:
         _LAST_DATES[0] = (cells, stamps)
     return stamps
