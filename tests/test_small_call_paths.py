@@ -129,3 +129,61 @@ def test_a_refused_date_column_is_refused_again_not_shared():
             parse_table(raw, "asset")
     good = ((None, "a"),) + tuple((day, 0.01 * i) for i, day in enumerate(DAYS))
     assert parse_table(good, "asset").dates.equals(pd.DatetimeIndex(DAYS))
+
+
+def _index(kind: str, n: int = 30, unit: str = "us") -> pd.DatetimeIndex:
+    stamps = np.array([np.datetime64("2010-01-04", unit) + np.timedelta64(i, "D") for i in range(n)])
+    if kind == "falling":
+        stamps = stamps[::-1]
+    elif kind == "shuffled":
+        stamps = np.random.default_rng(n).permutation(stamps)
+    elif kind.startswith("nat"):
+        where = {"nat_first": 0, "nat_last": -1, "nat_middle": n // 2}[kind]
+        stamps = stamps.copy()
+        stamps[where] = np.datetime64("NaT")
+    elif kind == "repeat":
+        stamps = stamps.copy()
+        stamps[-1] = stamps[-2]
+    return pd.DatetimeIndex(stamps)
+
+
+KINDS = ["rising", "falling", "shuffled", "nat_first", "nat_last", "nat_middle", "repeat"]
+
+
+@pytest.mark.parametrize("kind, n", [(kind, n) for kind in KINDS for n in (1, 2, 30) if not (kind == "repeat" and n == 1)])
+@pytest.mark.parametrize("falling_too", [False, True])
+@pytest.mark.parametrize("same_object", [False, True])
+def test_same_dates_rising_is_strict_monotony_without_a_blank(kind, falling_too, same_object, n):
+    """Against pandas' own monotony, uniqueness and NaT flags, on the same or an equal index."""
+    from xl_factor.core.returns import _same_dates_rising
+
+    index = _index(kind, n)
+    if falling_too:
+        index = index[::-1]
+    other = index if same_object else pd.DatetimeIndex(index.values.copy())
+    unique, blank = index.is_unique, index.hasnans
+    expected = (True if index.is_monotonic_increasing and unique and not blank else
+                False if index.is_monotonic_decreasing and unique and not blank else None)
+    assert _same_dates_rising(index, other) is expected
+
+
+def test_same_dates_rising_needs_the_same_dates_in_the_same_unit():
+    from xl_factor.core.returns import _same_dates_rising
+
+    index = _index("rising")
+    assert _same_dates_rising(index, _index("rising", unit="ns")) is None  # equal dates, another unit: the join
+    assert _same_dates_rising(index, index[:-1].append(pd.DatetimeIndex(["2030-01-01"]))) is None
+    assert _same_dates_rising(index, list(index)) is None  # Timestamps in a list are no datetime64 array
+
+
+def test_a_tables_dated_rows_are_made_once_read_only_and_counted():
+    from xl_factor.sheet.cache import table_bytes
+
+    cells = list(DAYS)
+    cells[3] = None  # a row without a date
+    table = parse_table(((None, "a"),) + tuple((day, 0.01 * i) for i, day in enumerate(cells)), "asset")
+    size = table_bytes(table)
+    rows, dates = table.dated_rows()
+    assert table.dated_rows()[0] is rows and not rows.flags.writeable
+    assert list(rows) == [i for i in range(len(cells)) if i != 3] and list(dates) == [d for d in cells if d]
+    assert size == table.values.nbytes + table.dates.nbytes + rows.nbytes + dates.nbytes

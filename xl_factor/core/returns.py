@@ -107,21 +107,32 @@ def align_on_dates(left_dates, right_dates, left_name: str = "asset", right_name
 def _same_dates_rising(left_dates, right_dates) -> bool | None:
     """True (False) when both sides hold the same dates strictly rising (falling), else None.
 
-    Strictly monotone dates are unique, so the duplicate check has nothing to find.
+    Strictly monotone dates are unique, so the duplicate check has nothing to find. Decided on the dates'
+    integer ticks, where NaT is the smallest value: strictly rising ticks can only hold it first, falling
+    ones only last.
     """
-    left, right = np.asarray(left_dates), np.asarray(right_dates)
+    left = _stamps(left_dates)
     if left.dtype.kind != "M" or not len(left):
         return None
-    if left_dates is not right_dates and (left.dtype != right.dtype or not np.array_equal(left, right)):
-        return None
-    if np.isnat(left).any():
-        return None
-    steps = np.diff(left)
-    if (steps > np.timedelta64(0)).all():
-        return True
-    if (steps < np.timedelta64(0)).all():
-        return False
+    if left_dates is not right_dates:
+        right = _stamps(right_dates)
+        if left.dtype != right.dtype or not np.array_equal(left, right):
+            return None
+    ticks = left.view(np.int64)
+    if (ticks[1:] > ticks[:-1]).all():
+        return None if ticks[0] == _NAT_TICKS else True
+    if (ticks[1:] < ticks[:-1]).all():
+        return None if ticks[-1] == _NAT_TICKS else False
     return None
+
+
+#: NaT as an integer tick count: the smallest int64.
+_NAT_TICKS = np.iinfo(np.int64).min
+
+
+def _stamps(dates) -> np.ndarray:
+    """Dates as a numpy array (an index's own datetime64 values, without ``__array__``'s cost)."""
+    return dates.values if isinstance(dates, pd.DatetimeIndex) else np.asarray(dates)
 
 
 def _span(index: pd.DatetimeIndex) -> str:

@@ -223,9 +223,11 @@ class RawKey:
 
 
 def table_bytes(table) -> int:
-    """Bytes a parsed table keeps alive: its values and dates."""
-    dates = 0 if table.dates is None else table.dates.nbytes
-    return table.values.nbytes + dates
+    """Bytes a parsed table keeps alive: its values, dates and the positions of its dated rows (made here)."""
+    if table.dates is None:
+        return table.values.nbytes
+    rows, dated = table.dated_rows()  # kept by the table once asked; asked here, so that it is counted
+    return table.values.nbytes + table.dates.nbytes + rows.nbytes + (0 if dated is table.dates else dated.nbytes)
 
 
 class PairCache(Bounded):

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -94,12 +95,15 @@ class Table:
         return self.names
 
     def dated_rows(self) -> tuple[np.ndarray, pd.DatetimeIndex]:
-        """Positions and dates of the rows that have a date (a blank date cell leaves its row out)."""
+        """Positions (read-only) and dates of the rows that have a date (a blank date cell leaves its row out)."""
+        return self._dated_rows
+
+    @cached_property
+    def _dated_rows(self) -> tuple[np.ndarray, pd.DatetimeIndex]:  # the date match and the frequency both ask
         dated = ~np.isnat(self.dates.values)
-        if dated.all():
-            return np.arange(self.n_rows), self.dates
-        rows = np.flatnonzero(dated)
-        return rows, self.dates[rows]
+        rows = np.arange(self.n_rows) if dated.all() else np.flatnonzero(dated)
+        rows.flags.writeable = False
+        return rows, self.dates if rows.size == self.n_rows else self.dates[rows]
 
 
 def is_missing_argument(value) -> bool:
