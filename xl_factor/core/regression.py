@@ -183,7 +183,8 @@ def fit_factor_model(
     f = as_2d(factors, "factors")
     names = column_names(asset_names, y.shape[1], "asset", asset_argument)
     fnames = column_names(factor_names, f.shape[1], "f", "factors")
-    check_finite(f, "factors", fnames)
+    f_extremes = column_extremes(f)  # for the size check and the constant-factor check
+    check_finite(f, "factors", fnames, f_extremes)
     if y.shape[0] != f.shape[0]:
         raise ShapeMismatch(f"{asset_argument} has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
 
@@ -202,7 +203,8 @@ def fit_factor_model(
     masked = None if complete else masked_fit(y, f, present, add_constant)
     if every_value_summed and not masked.bounded:
         check_finite(y, asset_argument, names)  # raises, naming the cell, unless every value is in range
-    all_rows_cov = _check_factors(f, add_constant, fnames)  # not None: a group on every row needs no more checks
+    # Not None: a group on every row needs no more checks.
+    all_rows_cov = _check_factors(f, factor_ok, add_constant, fnames, f_extremes)
     coef = np.full((k + int(add_constant), n_assets), np.nan)
     covs, means = np.full((n_assets, k, k), np.nan), np.full((n_assets, k), np.nan)
     exact = np.arange(n_assets)
@@ -267,19 +269,22 @@ def _row_patterns(present: np.ndarray, asset_ok: np.ndarray, complete: bool):
         yield present[:, cols[0]].copy(), cols
 
 
-def _check_factors(f: np.ndarray, add_constant: bool, fnames) -> np.ndarray | None:
+def _check_factors(f: np.ndarray, complete_rows: np.ndarray, add_constant: bool, fnames,
+                   extremes) -> np.ndarray | None:
     """Refuse factors that are constant or collinear over every row where all of them are present.
 
-    Returns their (K, K) covariance (``ddof = 1``) when that was every row
-    of ``f`` (no factor is missing): a group of assets present on every row
-    then needs no check of its own, and shares it. Else ``None``.
+    ``complete_rows``: those rows (a (T,) mask); ``extremes``: the
+    :func:`column_extremes` of ``f``. Returns their (K, K) covariance
+    (``ddof = 1``) when that was every row of ``f`` (no factor is missing):
+    a group of assets present on every row then needs no check of its own,
+    and shares it. Else ``None``.
     """
-    complete_rows = ~np.isnan(f).any(axis=1)
-    complete = f if complete_rows.all() else f[complete_rows]
+    every_row = bool(complete_rows.all())
+    complete = f if every_row else f[complete_rows]
     if complete.shape[0] <= f.shape[1] + int(add_constant):
         return None  # too few rows to judge: each asset's own check names the shortfall
     cov = _covariance(complete)
-    problem = _factor_problem(complete, add_constant, fnames, "over their rows", cov)
+    problem = _factor_problem(complete, add_constant, fnames, "over their rows", cov, extremes if every_row else None)
     if problem is not None:
         raise problem
     return cov if complete is f else None
@@ -291,13 +296,14 @@ def _covariance(fg: np.ndarray) -> np.ndarray:
     return centred.T @ centred / (fg.shape[0] - 1)
 
 
-def _factor_problem(fg: np.ndarray, add_constant: bool, fnames, where: str, cov=None) -> SingularFactors | None:
+def _factor_problem(fg: np.ndarray, add_constant: bool, fnames, where: str, cov=None,
+                    extremes=None) -> SingularFactors | None:
     """The error for factors that do not vary or are collinear over the rows ``fg``, else ``None``.
 
-    ``cov``: their covariance, when the caller has it.
+    ``cov``: their covariance, and ``extremes``: their :func:`column_extremes`, when the caller has them.
     """
     if add_constant:
-        flat = does_not_vary(fg)
+        flat = does_not_vary(fg, extremes=extremes)
         if flat.any():
             return SingularFactors(
                 f"factor '{fnames[int(np.argmax(flat))]}' is constant {where}; drop it "
@@ -344,11 +350,13 @@ def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool) -> np.ndarray
     qty = q.T @ y
     if add_constant:
         y_mean = y.sum(axis=0) / n
-        qty -= np.outer(q.sum(axis=0), y_mean)
+        qty -= q.sum(axis=0)[:, None] * y_mean
     betas = (qty if r is None else np.linalg.solve(r, qty)) / norms[:, None]
     if not add_constant:
         return betas
-    return np.vstack([y_mean - mean @ betas, betas])
+    coef = np.empty((betas.shape[0] + 1, betas.shape[1]))
+    coef[0], coef[1:] = y_mean - mean @ betas, betas
+    return coef
 
 
 def _nanvar(table: np.ndarray) -> np.ndarray:
