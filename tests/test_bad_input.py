@@ -276,3 +276,24 @@ def test_a_whole_number_beyond_a_double_is_refused_in_one_line(data, big, where)
     assert isinstance(result, str) and result.startswith("#FM! FM_BETA: "), result
     assert "internal error" not in result and ("infinite" in result or "-inf" in result)
     assert "'" in result  # the column is named
+
+
+@pytest.mark.parametrize("every", [4, 7])
+@pytest.mark.parametrize("function", ["FM_BETA", "FM_ALPHA", "FM_RISKSHARE"])
+def test_percent_on_rows_the_size_sample_skips_is_refused(function, every):
+    """The typical size is read on an even sample of rows (every 4th of 2,048). An asset whose values all sit
+    between the sampled rows, in percent, is measured on all its rows and refused, not fitted (the beta was 116
+    where the decimals give 1.16)."""
+    rng = np.random.default_rng(every)
+    days = [dt.datetime(2010, 1, 1) + dt.timedelta(days=i) for i in range(2048)]
+    factor = rng.normal(0, 0.01, len(days))
+    percent = 100 * (1.2 * factor + rng.normal(0, 0.01, len(days)))
+    asset = [(None, "A")] + [(d, float(v) if i % every == 1 else None) for i, (d, v) in enumerate(zip(days, percent))]
+    factors = [(None, "Mkt")] + [(d, float(v)) for d, v in zip(days, factor)]
+    result = call(function, asset, factors)
+    assert isinstance(result, str) and "column 'A' looks like percent" in result, result
+    decimals = [asset[0]] + [(d, None if v is None else v / 100) for d, v in asset[1:]]
+    beta = call("FM_BETA", decimals, factors)
+    present = [i for i in range(len(days)) if i % every == 1]
+    expected = sm.OLS(percent[present] / 100, sm.add_constant(factor[present])).fit().params[1]
+    assert abs(float(np.asarray(beta)[0, 0]) - expected) <= 1e-10 * abs(expected)

@@ -51,9 +51,22 @@ _SAMPLE_ROWS = 512
 
 
 def typical_size(values: np.ndarray) -> np.ndarray:
-    """(N,) median absolute value of each column over an even sample of rows, NaN ignored."""
+    """(N,) median absolute value of each column over an even sample of rows, NaN ignored.
+
+    A column with no value on the sampled rows is measured on all its rows (NaN only when it has none).
+    """
     step = max(1, values.shape[0] // _SAMPLE_ROWS)
-    ordered = np.sort(np.abs(values[::step]), axis=0)  # NaN sorts last
+    size = _median_size(values[::step])
+    if step > 1:
+        unsampled = np.flatnonzero(np.isnan(size))
+        if unsampled.size:
+            size[unsampled] = _median_size(values[:, unsampled])
+    return size
+
+
+def _median_size(values: np.ndarray) -> np.ndarray:
+    """(N,) median absolute value of each column of ``values``, NaN ignored (NaN for a column without one)."""
+    ordered = np.sort(np.abs(values), axis=0)  # NaN sorts last
     rows = ordered.shape[0]
     if rows and not np.isnan(ordered[-1]).any():  # no value missing: the middle rows are every column's median
         return (ordered[(rows - 1) // 2] + ordered[rows // 2]) / 2
@@ -74,7 +87,11 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
     could_fail_annually = bool(np.fmax.reduce(size, initial=-np.inf) * np.sqrt(MOST_PERIODS_PER_YEAR) > PERCENT_ANNUAL)
     periods = periods_per_year_of(table) if could_fail_annually else None
     lowest = np.fmin.reduce(values, axis=0) if values.shape[0] else np.full(values.shape[1], np.nan)
-    for j in np.flatnonzero(~np.isnan(size)):
+    # Only the columns that some test below could refuse are looked at (the same comparisons, on every column
+    # at once), in column order, so the first column at fault is named.
+    percent = (size > PERCENT_MEDIAN) | (size * np.sqrt(periods) > PERCENT_ANNUAL) if periods else size > PERCENT_MEDIAN
+    suspect = ~np.isnan(size) & (percent | (lowest < -1.0 - FALL_MARGIN) | (lowest > 0))
+    for j in np.flatnonzero(suspect):
         column = values[:, j]
         if size[j] > PERCENT_MEDIAN or (periods and size[j] * np.sqrt(periods) > PERCENT_ANNUAL):
             _refuse_percent(argument, names[j], column, f"typical size {size[j]:.3g} a period")
