@@ -171,3 +171,39 @@ def test_a_blas_library_loaded_after_the_first_call_is_held_too():
     assert len(report["after"]) >= 2, report  # numpy's and scipy's OpenBLAS
     assert report["seen"] and all(set(threads.values()) == {1} for threads in report["seen"]), report
     assert set(report["after"].values()) == {2}, report
+
+
+def test_calls_on_worker_threads_are_held_to_one_blas_thread_and_the_count_comes_back(monkeypatch):
+    """BLAS's thread pool is the process's. The main thread first sets a count through threadpoolctl (which
+    then lets only that thread set OpenBLAS's count); 8 worker threads then call at once: inside every call each
+    BLAS library runs one thread, and after the last one the count is the main thread's again."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import xl_factor.sheet.functions as functions
+
+    rng = np.random.default_rng(3)
+    factor = rng.normal(0, 0.01, 80)
+    seen, start = [], threading.Barrier(THREADS)
+    real_fit = functions.fit
+
+    def spying_fit(*args, **kwargs):
+        seen.append([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"])
+        return real_fit(*args, **kwargs)
+
+    def worker(i):
+        start.wait()
+        asset = tuple((float(0.001 * i + (1 + i / 10) * x + rng.normal(0, 0.01)),) for x in factor)
+        results.append(call("FM_BETA", asset, tuple((float(x),) for x in factor)))
+
+    results = []
+    monkeypatch.setattr(functions, "fit", spying_fit)
+    with threadpool_limits(limits=2, user_api="blas"):
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert len(results) == THREADS and not any(isinstance(r, str) for r in results), results
+    assert len(seen) == THREADS and all(counts == [1] * len(counts) for counts in seen), seen
+    assert after == [2] * len(after), after

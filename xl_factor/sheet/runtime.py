@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 
 MIB = 2**20
 #: Bytes the caches may hold together on CPython (tables 256 MiB, pairs and their fits 1024 MiB, data keys 256 MiB).
@@ -47,28 +48,51 @@ _BLAS = [(-1, ())]
 
 
 class _BlasLimit:
-    """Holds each BLAS library to :data:`BLAS_THREADS` threads inside ``with``, then restores its own count.
+    """Holds each BLAS library to :data:`BLAS_THREADS` threads while any call is inside ``with``.
 
-    threadpoolctl's ``limit`` first gathers a full report of every library (about 20 microseconds); this reads
-    and sets only the thread counts of the BLAS libraries (a ctypes call each, 1-2 microseconds).
+    A BLAS library's thread pool is the process's, not a thread's: the first call in sets each library to the
+    limit and keeps its count, the last call out restores it (a counter under a lock), so calls on several
+    threads neither undo each other's limit nor leave it behind. threadpoolctl lets only one "controlling"
+    Python thread set OpenBLAS's count (elsewhere its setter does nothing); its direct setter is used, so a
+    call on any thread is held. Reading and setting counts costs a ctypes call each (1-2 microseconds), where
+    threadpoolctl's ``limit`` first gathers a full report of every library (about 20).
     """
 
-    __slots__ = ("_previous",)
+    __slots__ = ("_libraries",)
+    _lock = threading.Lock()
+    _calls = 0
+    _restore: dict = {}  # library file -> (its controller, its count before the first call in)
 
     def __init__(self, libraries):
-        self._previous = [(lib, lib.get_num_threads()) for lib in libraries]
+        self._libraries = libraries
 
     def __enter__(self):
-        for lib, threads in self._previous:
-            if threads != BLAS_THREADS:
-                lib.set_num_threads(BLAS_THREADS)
+        cls = type(self)
+        with cls._lock:
+            for lib in self._libraries:  # every call: a library loaded since the first call in is held too
+                if lib.filepath not in cls._restore:
+                    threads = lib.get_num_threads()
+                    cls._restore[lib.filepath] = (lib, threads)
+                    if threads != BLAS_THREADS:
+                        _set_threads(lib, BLAS_THREADS)
+            cls._calls += 1  # counted once held: a failed entry has no exit, and must not keep the count up
         return self
 
     def __exit__(self, *exc):
-        for lib, threads in self._previous:
-            if threads != BLAS_THREADS:
-                lib.set_num_threads(threads)
+        cls = type(self)
+        with cls._lock:
+            cls._calls -= 1
+            if not cls._calls:
+                for lib, threads in cls._restore.values():
+                    if threads != BLAS_THREADS:
+                        _set_threads(lib, threads)
+                cls._restore = {}
         return False
+
+
+def _set_threads(lib, threads: int) -> None:
+    """Set a BLAS library's thread count from any thread (threadpoolctl's setter without its one-thread rule)."""
+    getattr(lib, "_real_set_num_threads", lib.set_num_threads)(threads)
 
 
 def blas_threads_limited():
