@@ -148,9 +148,11 @@ def _index(kind: str, n: int = 30, unit: str = "us") -> pd.DatetimeIndex:
 
 
 KINDS = ["rising", "falling", "shuffled", "nat_first", "nat_last", "nat_middle", "repeat"]
+#: Each kind at 1, 2 and 30 dates (a repeat needs two).
+SIZED_KINDS = [(kind, n) for kind in KINDS for n in (1, 2, 30) if not (kind == "repeat" and n == 1)]
 
 
-@pytest.mark.parametrize("kind, n", [(kind, n) for kind in KINDS for n in (1, 2, 30) if not (kind == "repeat" and n == 1)])
+@pytest.mark.parametrize("kind, n", SIZED_KINDS)
 @pytest.mark.parametrize("falling_too", [False, True])
 @pytest.mark.parametrize("same_object", [False, True])
 def test_same_dates_rising_is_strict_monotony_without_a_blank(kind, falling_too, same_object, n):
