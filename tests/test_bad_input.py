@@ -297,3 +297,21 @@ def test_percent_on_rows_the_size_sample_skips_is_refused(function, every):
     present = [i for i in range(len(days)) if i % every == 1]
     expected = sm.OLS(percent[present] / 100, sm.add_constant(factor[present])).fit().params[1]
     assert abs(float(np.asarray(beta)[0, 0]) - expected) <= 1e-10 * abs(expected)
+
+
+@pytest.mark.parametrize("add_constant", [True, False])
+def test_factors_never_all_present_on_one_row_say_so_without_a_warning(add_constant):
+    """Two factors that alternate (one on even rows, the other on odd) leave no row to fit on: one line that
+    says so, and no numpy warning on the way (in Excel it lands in the log; under -W error it was an internal
+    error)."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    asset = [(float(x),) for x in rng.normal(0, 0.01, 40)]
+    asset[3] = (None,)  # ragged, so the masked fit runs
+    factors = [((float(x) if i % 2 else None), (None if i % 2 else float(y)))
+               for i, (x, y) in enumerate(rng.normal(0, 0.01, (40, 2)))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = call("FM_BETA", asset, factors, add_constant)
+    assert result.startswith("#FM! FM_BETA: asset: 'asset1' has 0 rows with the asset and every factor present"), result

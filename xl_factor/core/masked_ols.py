@@ -63,8 +63,9 @@ def masked_fit(y: np.ndarray, f: np.ndarray, present: np.ndarray, add_constant: 
     n_assets = y.shape[1]
     p = k + int(add_constant)
     factor_ok = ~np.isnan(f).any(axis=1)
-    centre = f[factor_ok].mean(axis=0) if add_constant else np.zeros(k)  # through the origin: scaled only
-    scale = f[factor_ok].std(axis=0)
+    complete = f[factor_ok]  # none when no row has every factor: then nothing is summed, and each asset says so
+    centre = complete.mean(axis=0) if add_constant and complete.size else np.zeros(k)  # no constant: scaled only
+    scale = complete.std(axis=0) if complete.size else np.ones(k)
     scale = np.where(scale > 0, scale, 1.0)
     z = np.where(factor_ok[:, None], (f - centre) / scale, 0.0)
     x = np.column_stack([np.ones(n_rows), z])  # the ones column counts rows and sums returns, with or without a constant
