@@ -189,3 +189,54 @@ def test_a_tables_dated_rows_are_made_once_read_only_and_counted():
     assert table.dated_rows()[0] is rows and not rows.flags.writeable
     assert list(rows) == [i for i in range(len(cells)) if i != 3] and list(dates) == [d for d in cells if d]
     assert size == table.values.nbytes + table.dates.nbytes + rows.nbytes + dates.nbytes
+
+
+def _naive_columns():
+    rng = np.random.default_rng(11)
+    start = dt.datetime(2001, 3, 4, 9, 30)
+    columns = {
+        "daily": [start + dt.timedelta(days=i) for i in range(60)],
+        "microseconds": [start + dt.timedelta(microseconds=int(m)) for m in rng.integers(0, 10**12, 60)],
+        "fold": [dt.datetime(2021, 11, 7, 1, 30, fold=i % 2) for i in range(6)],
+        "blanks": [None if i % 5 == 2 else start + dt.timedelta(days=i) for i in range(40)],
+        "all blank": [None] * 5,
+        "year 1 and 9999": [dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59, 999999)],
+        "1677 and 2262": [dt.datetime(1677, 9, 21, 0, 12, 44), dt.datetime(2262, 4, 11, 23, 47, 16)],
+        "one": [start],
+    }
+    return list(columns.items())
+
+
+def _constructor(cells):
+    try:
+        return pd.DatetimeIndex(cells)
+    except Exception as error:  # noqa: BLE001 - the reference may refuse: then so must the shortcut
+        return type(error)
+
+
+@pytest.mark.parametrize("name, cells", _naive_columns(), ids=[n for n, _ in _naive_columns()])
+@pytest.mark.parametrize("converter", ["pandas", "raises", "answers wrongly", "absent"])
+def test_naive_dates_are_the_constructors_dates(monkeypatch, name, cells, converter):
+    """pandas' converter called directly gives pd.DatetimeIndex(cells), unit included; a converter that
+    raises, answers in another shape or is missing leaves the constructor to read the cells."""
+    if converter == "raises":
+        monkeypatch.setattr(values, "_array_to_datetime", lambda a: (_ for _ in ()).throw(TypeError("signature")))
+    elif converter == "answers wrongly":
+        monkeypatch.setattr(values, "_array_to_datetime", lambda a: (np.zeros(len(a) + 1, "M8[s]"), None))
+    elif converter == "absent":
+        monkeypatch.setattr(values, "_array_to_datetime", None)
+    expected = _constructor(cells)
+    try:
+        ours = values._naive_index(cells)
+    except Exception as error:  # noqa: BLE001
+        ours = type(error)
+    if isinstance(expected, type):
+        assert ours is expected
+    else:
+        assert ours.equals(expected) and ours.dtype == expected.dtype
+
+
+def test_mixed_zones_are_left_to_the_general_rules():
+    aware = dt.datetime(2020, 1, 2, tzinfo=dt.timezone.utc)
+    assert values._naive_datetimes([dt.datetime(2020, 1, 1), aware], "asset") is None
+    assert values._naive_datetimes([aware, aware + dt.timedelta(days=1)], "asset") is None

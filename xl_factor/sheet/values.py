@@ -43,6 +43,11 @@ import pandas as pd
 from pandas._libs import lib as _lib
 from pandas.api.types import infer_dtype
 
+try:
+    from pandas._libs.tslib import array_to_datetime as _array_to_datetime
+except ImportError:  # a pandas without it: its public constructor does the same
+    _array_to_datetime = None
+
 from ..core.errors import InvalidArgument, ShapeMismatch
 from .excel import ERROR_CODE_ARRAY, FIRST_SERIAL, LAST_SERIAL, MISSING_ARGUMENT, is_error_code, serials_to_dates
 
@@ -186,7 +191,8 @@ def _check_date_span(dates: pd.DatetimeIndex, argument: str) -> None:
     stamps = dates.values  # datetime64 in the index's own unit; NaT compares false
     low, high = _DATE_SPAN  # in seconds: numpy compares in the finer unit, and these fit in nanoseconds
     ticks = stamps.view(np.int64)
-    if ticks.size and ticks.min() >= _span_ticks(stamps.dtype, low) and ticks.max() <= _span_ticks(stamps.dtype, high):
+    first, last = _span_ticks(stamps.dtype)
+    if ticks.size and ticks.min() >= first and ticks.max() <= last:
         return  # every date inside (NaT is the smallest int64, below the span: a column with a blank is compared)
     late, early = stamps > high, stamps < low
     if late.any() or early.any():
@@ -196,9 +202,15 @@ def _check_date_span(dates: pd.DatetimeIndex, argument: str) -> None:
             "correct it, or leave the date column out of the range", argument)
 
 
-def _span_ticks(unit: np.dtype, bound: np.datetime64) -> int:
-    """``bound`` (whole seconds) as an integer count of ``unit`` (a datetime64 dtype); exact for s to ns."""
-    return int(bound.astype(unit).view(np.int64))
+def _span_ticks(unit: np.dtype) -> tuple[int, int]:
+    """The span's bounds (whole seconds) as integer counts of ``unit`` (a datetime64 dtype); exact for s to ns."""
+    ticks = _SPAN_TICKS.get(unit)
+    if ticks is None:
+        ticks = _SPAN_TICKS[unit] = tuple(int(bound.astype(unit).view(np.int64)) for bound in _DATE_SPAN)
+    return ticks
+
+
+_SPAN_TICKS: dict = {}
 
 
 #: Value columns up to which a block of plain floats is read column by column (:func:`_narrow_floats`).
@@ -389,16 +401,41 @@ def _naive_datetimes(cells: list, argument: str) -> pd.DatetimeIndex | None:
     if last_cells is not None and len(last_cells) == len(cells) and last_cells == cells:
         return last_stamps
     try:
-        stamps = pd.DatetimeIndex(cells)
+        stamps = _naive_index(cells)
     except (TypeError, ValueError):  # aware and naive cells mixed
         return None
-    filled = np.flatnonzero(~np.isnat(stamps.values)) if stamps.tz is None else np.zeros(0, dtype=int)
-    if stamps.tz is not None or not filled.size or filled.size < (filled[-1] + 1) / 2:
+    if stamps.tz is not None:
         return None
+    ticks = stamps.values.view(np.int64)
+    if ticks.size and ticks.min() == _NAT_TICKS:  # a blank date: more than half the rows up to the last date filled?
+        filled = np.flatnonzero(ticks != _NAT_TICKS)
+        if not filled.size or filled.size < (filled[-1] + 1) / 2:
+            return None
     _check_date_span(stamps, argument)
     if len(cells) <= _SHARED_DATE_ROWS:
         _LAST_DATES[0] = (cells, stamps)
     return stamps
+
+
+#: NaT as an integer tick count: the smallest int64.
+_NAT_TICKS = np.iinfo(np.int64).min
+
+
+def _naive_index(cells: list) -> pd.DatetimeIndex:
+    """``pd.DatetimeIndex(cells)`` for naive datetime cells and blanks, by pandas' own converter called directly.
+
+    The constructor's inference around that converter costs about as much again. Its answer is taken only when
+    it is what the constructor would build from it (a datetime64 array of the cells' length, no time zone);
+    otherwise, or when the converter raises, the constructor itself reads the cells (and raises for mixed zones).
+    """
+    if _array_to_datetime is not None:
+        try:
+            stamps, zone = _array_to_datetime(np.fromiter(cells, dtype=object, count=len(cells)))
+        except Exception:  # noqa: BLE001 - mixed zones, or another pandas' converter: the constructor decides
+            stamps, zone = None, None
+        if zone is None and isinstance(stamps, np.ndarray) and stamps.dtype.kind == "M" and len(stamps) == len(cells):
+            return pd.DatetimeIndex(stamps)
+    return pd.DatetimeIndex(cells)
 
 
 def forget_dates() -> None:
