@@ -91,7 +91,7 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
     # at once), in column order, so the first column at fault is named.
     percent = (size > PERCENT_MEDIAN) | (size * np.sqrt(periods) > PERCENT_ANNUAL) if periods else size > PERCENT_MEDIAN
     suspect = ~np.isnan(size) & (percent | (lowest < -1.0 - FALL_MARGIN) | (lowest > 0))
-    for j in np.flatnonzero(suspect):
+    for j in np.flatnonzero(suspect) if suspect.any() else ():
         column = values[:, j]
         if size[j] > PERCENT_MEDIAN or (periods and size[j] * np.sqrt(periods) > PERCENT_ANNUAL):
             _refuse_percent(argument, names[j], column, f"typical size {size[j]:.3g} a period")
