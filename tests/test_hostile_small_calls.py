@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from xl_factor import core
 from xl_factor.core.errors import InvalidArgument
 from xl_factor.core.regression import fit_factor_model
-from xl_factor.sheet import cache, values
+from xl_factor.sheet import cache
 from xl_factor.sheet.catalogue import call
 from xl_factor.sheet.units import typical_size
 from xl_factor.sheet.values import forget_dates, parse_table
