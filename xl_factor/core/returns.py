@@ -57,6 +57,10 @@ def excess_returns(returns, rf, argument: str = "rf") -> np.ndarray:
     return table - rate
 
 
+#: NaT as an integer tick count (a datetime64 array viewed as int64): the smallest int64.
+NAT_TICKS = np.iinfo(np.int64).min
+
+
 @dataclass(frozen=True)
 class Alignment:
     """Rows of two tables matched by date: ``dates[i]`` is row ``left[i]`` and ``right[i]``."""
@@ -120,14 +124,12 @@ def _same_dates_rising(left_dates, right_dates) -> bool | None:
             return None
     ticks = left.view(np.int64)
     if (ticks[1:] > ticks[:-1]).all():
-        return None if ticks[0] == _NAT_TICKS else True
+        return None if ticks[0] == NAT_TICKS else True
     if (ticks[1:] < ticks[:-1]).all():
-        return None if ticks[-1] == _NAT_TICKS else False
+        return None if ticks[-1] == NAT_TICKS else False
     return None
 
 
-#: NaT as an integer tick count: the smallest int64.
-_NAT_TICKS = np.iinfo(np.int64).min
 
 
 def _stamps(dates) -> np.ndarray:

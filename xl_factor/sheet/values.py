@@ -34,9 +34,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,7 @@ except ImportError:  # a pandas without it: its public constructor does the same
     _array_to_datetime = None
 
 from ..core.errors import InvalidArgument, ShapeMismatch
+from ..core.returns import NAT_TICKS
 from .excel import ERROR_CODE_ARRAY, FIRST_SERIAL, LAST_SERIAL, MISSING_ARGUMENT, is_error_code, serials_to_dates
 
 #: Words that mark a header over serial dates: anywhere in the header (``TradeDate``, ``Month end``) ...
@@ -407,18 +408,14 @@ def _naive_datetimes(cells: list, argument: str) -> pd.DatetimeIndex | None:
     if stamps.tz is not None:
         return None
     ticks = stamps.values.view(np.int64)
-    if ticks.size and ticks.min() == _NAT_TICKS:  # a blank date: more than half the rows up to the last date filled?
-        filled = np.flatnonzero(ticks != _NAT_TICKS)
+    if ticks.size and ticks.min() == NAT_TICKS:  # a blank date: more than half the rows up to the last date filled?
+        filled = np.flatnonzero(ticks != NAT_TICKS)
         if not filled.size or filled.size < (filled[-1] + 1) / 2:
             return None
     _check_date_span(stamps, argument)
     if len(cells) <= _SHARED_DATE_ROWS:
         _LAST_DATES[0] = (cells, stamps)
     return stamps
-
-
-#: NaT as an integer tick count: the smallest int64.
-_NAT_TICKS = np.iinfo(np.int64).min
 
 
 def _naive_index(cells: list) -> pd.DatetimeIndex:
