@@ -233,16 +233,16 @@ class _Windows:
         ``yc`` (rows, m) shifted assets (0 where absent), all padded in front.
         Yields ``(j0, j1, b0, g, a, count)``: positions ``j0 .. j1 - 1`` of
         blocks ``b0 ..``, their sums term by term (``_by_term``) and the
-        present rows (``g[0]``).
+        present rows (``g[0]``). A position's sums are laid out as ``_terms``
+        says, the last block's tails (never used) included.
         """
         w = self.window
         n_blocks = mask.shape[0] // w
         mask3, h3, y3 = (v.reshape(n_blocks, w, -1) for v in (mask, h, yc))
         f3 = h3[:, :, :1 + k]
         sizes = (h.shape[1], mask.shape[1]), (1 + k, yc.shape[1])
-        split = sizes[0][0] * sizes[0][1]  # per block: the factor terms, then the asset terms
-        width = split + sizes[1][0] * sizes[1][1]
-        rows = max(1, min(w, TILE_DOUBLES // (n_blocks * width)))
+        width = n_blocks * (sizes[0][0] * sizes[0][1] + sizes[1][0] * sizes[1][1])
+        rows = max(1, min(w, TILE_DOUBLES // width))
         starts = range(0, w, rows)
         first = pad + self.blank_before  # the first row solved, in padded rows
 
@@ -250,36 +250,35 @@ class _Windows:
             return max(0, -((j1 - 1 - first) // w))
 
         # after[i]: sums of the rows after tile i in the blocks followed by another (the suffix sums' start)
-        after = np.zeros((len(starts), n_blocks - 1, width))
+        after = np.zeros((len(starts), width))
         for i in range(len(starts) - 1, 0, -1):
             j0, j1 = starts[i], min(starts[i] + rows, w)
-            np.matmul(h3[:-1, j0:j1].transpose(0, 2, 1), mask3[:-1, j0:j1],
-                      out=after[i - 1, :, :split].reshape((n_blocks - 1,) + sizes[0]))
-            np.matmul(f3[:-1, j0:j1].transpose(0, 2, 1), y3[:-1, j0:j1],
-                      out=after[i - 1, :, split:].reshape((n_blocks - 1,) + sizes[1]))
+            for part, total in zip(_parts(after[i - 1], sizes), (
+                    np.matmul(h3[:-1, j0:j1].transpose(0, 2, 1), mask3[:-1, j0:j1]),
+                    np.matmul(f3[:-1, j0:j1].transpose(0, 2, 1), y3[:-1, j0:j1]))):
+                part[:, :-1] = total.swapaxes(0, 1)
             if i < len(starts) - 1:
                 after[i - 1] += after[i]
 
-        tile = np.empty((rows, n_blocks, width))
-        tails = np.empty((rows, n_blocks - 1, width))
-        carry = np.zeros((n_blocks, width))  # prefix sums at the position before the tile
-        p0 = lowest(w)  # the blocks whose prefix sums are used
+        tile = np.empty((rows, width))
+        tails = np.empty((rows, width))
+        space = _space(tile, sizes)
+        carry = np.zeros(width)  # prefix sums at the position before the tile
         for i, j0 in enumerate(starts):
             j1 = min(j0 + rows, w)
             n = j1 - j0
             t, q = tile[:n], tails[:n]
-            _terms(t, mask3[:, j0:j1].swapaxes(0, 1), h3[:, j0:j1].swapaxes(0, 1), y3[:, j0:j1].swapaxes(0, 1),
-                   k, split)
+            _terms(t, mask3[:, j0:j1], h3[:, j0:j1], y3[:, j0:j1], k, sizes)
             q[n - 1] = after[i]
             for r in range(n - 2, -1, -1):  # the suffix sums, from the tile's end
-                np.add(q[r + 1], t[r + 1, :-1], out=q[r])
-            np.add(t[0, p0:], carry[p0:], out=t[0, p0:])
+                np.add(q[r + 1], t[r + 1], out=q[r])
+            t[0] += carry
             for r in range(1, n):  # the prefix sums
-                np.add(t[r, p0:], t[r - 1, p0:], out=t[r, p0:])
-            np.copyto(carry[p0:], t[n - 1, p0:])
+                np.add(t[r], t[r - 1], out=t[r])
+            np.copyto(carry, t[n - 1])
             b0 = lowest(j1)
             if b0 < n_blocks:
-                g, a = _by_term(t[:, b0:], q[:, max(b0, 1) - 1:], b0 == 0, sizes)
+                g, a = _by_term(t, q, b0, sizes, space)
                 yield j0, j1, b0, g, a, g[0]
 
 
@@ -306,59 +305,75 @@ class _Discounted:
         present rows is unweighted)."""
         n_rows = mask.shape[0]
         sizes = (h.shape[1], mask.shape[1]), (1 + k, yc.shape[1])
-        split = sizes[0][0] * sizes[0][1]
-        width = split + sizes[1][0] * sizes[1][1]
+        width = sizes[0][0] * sizes[0][1] + sizes[1][0] * sizes[1][1]
         rows = max(1, min(n_rows, TILE_DOUBLES // width))
-        tile = np.empty((rows, 1, width))
-        carry = np.zeros((1, width))  # the sums at the row before the tile (none before the first)
-        weights = (self.decay ** np.arange(1.0, rows + 1.0))[:, None, None]
+        tile = np.empty((rows, width))
+        space = _space(tile, sizes)
+        carry = np.zeros(width)  # the sums at the row before the tile (none before the first)
+        weights = (self.decay ** np.arange(1.0, rows + 1.0))[:, None]
         counts = np.cumsum(mask, axis=0)[:, None]
         for j0 in range(0, n_rows, rows):
             j1 = min(j0 + rows, n_rows)
             t = tile[: j1 - j0]
-            _terms(t, mask[j0:j1, None], h[j0:j1, None], yc[j0:j1, None], k, split)
+            _terms(t, mask[None, j0:j1], h[None, j0:j1], yc[None, j0:j1], k, sizes)
             _discounted_cumsum(t, self.decay)
             if j0:
                 t += weights[: j1 - j0] * carry
             np.copyto(carry, t[-1])
-            yield (j0, j1, 0) + _by_term(t, None, True, sizes) + (counts[j0:j1],)
+            yield (j0, j1, 0) + _by_term(t, None, 0, sizes, space) + (counts[j0:j1],)
 
 
-def _by_term(heads, tails, first_alone: bool, sizes):
-    """One tile of sums, term by term: ``g`` (C, n, blocks, G) and ``a`` (1 + K, n, blocks, m), each term contiguous.
+def _by_term(heads, tails, b0: int, sizes, space):
+    """One tile of sums of blocks ``b0 ..``, term by term: ``g`` (C, n, blocks, G) and ``a`` (1 + K, n, blocks, m),
+    each term contiguous, written into the start of the flat arrays ``space`` (one per part).
 
-    ``heads`` (n, blocks, X) are the prefix sums of the blocks, ``tails``
-    (n, blocks - 1 or blocks, X) the suffix sums of the blocks before them
-    (None: only heads); a block's sums are its head plus the tail before
-    it, but the first block's are its head alone when ``first_alone`` (its
-    window starts with the rows). X holds the C x G factor terms, then the
-    (1 + K) x m asset terms (``sizes``).
+    ``heads`` (n, X) are the prefix sums of the blocks, ``tails`` (n, X) the
+    suffix sums (None: only heads), laid out as ``_terms`` says; a block's
+    sums are its head plus the tail of the block before it, but the first
+    block's are its head alone (its window starts with the rows).
     """
-    n, n_blocks = heads.shape[:2]
-    alone = 1 if first_alone else 0
-    out, at = [], 0
-    for terms, cols in sizes:
-        part = slice(at, at + terms * cols)
-        at += terms * cols
-        sums = np.empty((terms, n, n_blocks, cols))
-        head = heads[:, :, part].reshape(n, n_blocks, terms, cols).transpose(2, 0, 1, 3)
+    out = []
+    for head, tail, room in zip(_parts(heads, sizes), _parts(heads if tails is None else tails, sizes), space):
+        head, tail = head.swapaxes(0, 1), tail.swapaxes(0, 1)  # (terms, n, blocks, columns)
+        shape = head[:, :, b0:].shape
+        sums = room[:np.prod(shape)].reshape(shape)
         if tails is None:
             np.copyto(sums, head)
         else:
+            alone = 1 if b0 == 0 else 0
             if alone:
                 np.copyto(sums[:, :, 0], head[:, :, 0])
-            tail = tails[:, :, part].reshape(n, n_blocks - alone, terms, cols).transpose(2, 0, 1, 3)
-            np.add(head[:, :, alone:], tail, out=sums[:, :, alone:])
+            np.add(head[:, :, b0 + alone:], tail[:, :, b0 + alone - 1:-1], out=sums[:, :, alone:])
         out.append(sums)
     return tuple(out)
 
 
-def _terms(out, mask, h, yc, k: int, split: int):
-    """Per-row terms into ``out`` (..., X): ``h`` (..., C) times ``mask`` (..., G) in the first ``split``, then
-    the first 1 + K factor terms ``1, f_a`` times ``yc`` (..., m)."""
-    lead = out.shape[:-1]
-    np.multiply(h[..., :, None], mask[..., None, :], out=out[..., :split].reshape(lead + (h.shape[-1], -1)))
-    np.multiply(h[..., :1 + k, None], yc[..., None, :], out=out[..., split:].reshape(lead + (1 + k, -1)))
+def _space(tile, sizes):
+    """Room for ``_by_term``'s sums of a ``tile``: one flat array per part, made once and filled again for each
+    tile (fresh arrays of this size would be fresh pages each time)."""
+    return [np.empty(part.size) for part in _parts(tile, sizes)]
+
+
+def _parts(values, sizes):
+    """The factor terms (..., C, blocks, G) and the asset terms (..., 1 + K, blocks, m) of sums laid out as
+    ``_terms`` says (``values`` (..., X), ``sizes`` the (terms, columns) of each part)."""
+    (c, g), (d, m) = sizes
+    lead = values.shape[:-1]
+    blocks = values.shape[-1] // (c * g + d * m)
+    split = c * blocks * g
+    return (values[..., :split].reshape(lead + (c, blocks, g)),
+            values[..., split:].reshape(lead + (d, blocks, m)))
+
+
+def _terms(out, mask, h, yc, k: int, sizes):
+    """Per-row terms into ``out`` (n, X) from ``mask`` (blocks, n, G), ``h`` (blocks, n, C) and ``yc`` (blocks, n,
+    m): per row, the C factor terms times each pattern's presence (C, blocks, G), then the first 1 + K factor
+    terms ``1, f_a`` times each asset (1 + K, blocks, m); each term's blocks side by side, so that a term of
+    a tile is read in long runs."""
+    terms = h.transpose(1, 2, 0)[..., None]  # (n, C, blocks, 1)
+    factor, asset = _parts(out, sizes)
+    np.multiply(terms, mask.swapaxes(0, 1)[:, None], out=factor)
+    np.multiply(terms[:, :1 + k], yc.swapaxes(0, 1)[:, None], out=asset)
 
 
 def _solve(g, a, count, least: int, group, f_mean, y_mean):
