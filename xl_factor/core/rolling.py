@@ -76,12 +76,13 @@ TILE_ROWS = 8
 class TimeVaryingBetas:
     """Per-period estimates for N assets: ``alpha`` (T, N), ``betas`` (T, N, K), ``n_obs`` (T, N) present rows used.
 
-    NaN where blank (too few present rows, ill-conditioned factors, before the window fills).
+    NaN where blank (too few present rows, ill-conditioned factors, before the window fills). ``alpha`` and
+    ``n_obs`` are None when only the betas were asked for (``betas_only``).
     """
 
-    alpha: np.ndarray
+    alpha: np.ndarray | None
     betas: np.ndarray
-    n_obs: np.ndarray
+    n_obs: np.ndarray | None
 
 
 def _inputs(asset, factors):
@@ -102,7 +103,8 @@ def _whole(value, argument: str, low: int, high: int, what: str) -> int:
     return int(number)
 
 
-def rolling_betas(asset, factors, window, min_nobs=None, expanding: bool = False) -> TimeVaryingBetas:
+def rolling_betas(asset, factors, window, min_nobs=None, expanding: bool = False,
+                  betas_only: bool = False) -> TimeVaryingBetas:
     """OLS of each asset column on the factors (with a constant) over the last ``window`` periods, per period.
 
     At period ``t`` (counting from 1) the fit of an asset uses rows
@@ -113,16 +115,17 @@ def rolling_betas(asset, factors, window, min_nobs=None, expanding: bool = False
     ``statsmodels.regression.rolling.RollingOLS(y, [1, f], window, min_nobs,
     expanding=expanding)`` with its default ``missing="drop"``, per asset.
     ``window`` is a whole number from ``K + 2`` to the number of periods T;
-    ``min_nobs`` from ``K + 2`` to ``window``.
+    ``min_nobs`` from ``K + 2`` to ``window``. With ``betas_only`` the
+    intercepts and counts are not made (the betas are the same).
     """
     y, f = _inputs(asset, factors)
     n_rows, k = f.shape
     w = _whole(window, "window", k + 2, n_rows, f"(K + 2) to {n_rows} (the number of periods)")
     least = k + 2 if min_nobs is None else _whole(min_nobs, "min_nobs", k + 2, w, f"(K + 2) to {w} (the window)")
-    return _fit(y, f, least, _Windows(w, expanding))
+    return _fit(y, f, least, _Windows(w, expanding), betas_only)
 
 
-def ewma_betas(asset, factors, halflife, min_nobs=None) -> TimeVaryingBetas:
+def ewma_betas(asset, factors, halflife, min_nobs=None, betas_only: bool = False) -> TimeVaryingBetas:
     """Exponentially weighted least-squares betas of each asset column, per period.
 
     At period ``t`` the coefficients minimise
@@ -133,7 +136,8 @@ def ewma_betas(asset, factors, halflife, min_nobs=None) -> TimeVaryingBetas:
     ``b_t = Cov_w(f)^-1 Cov_w(f, r)``, the exponentially weighted covariances
     of pandas' ``ewm(halflife=halflife, adjust=True)``, whose normalisation
     cancels. Blank until ``min_nobs`` rows are present (default ``K + 2``,
-    at most T). ``halflife`` in periods, positive and finite.
+    at most T). ``halflife`` in periods, positive and finite. ``betas_only``
+    as for :func:`rolling_betas`.
     """
     y, f = _inputs(asset, factors)
     n_rows, k = f.shape
@@ -142,11 +146,12 @@ def ewma_betas(asset, factors, halflife, min_nobs=None) -> TimeVaryingBetas:
         raise InvalidArgument(f"halflife must be a positive number of periods, got {life:g}", "halflife")
     least = k + 2 if min_nobs is None else _whole(
         min_nobs, "min_nobs", k + 2, n_rows, f"(K + 2) to {n_rows} (the number of periods)")
-    return _fit(y, f, least, _Discounted(0.5 ** (1.0 / life)))
+    return _fit(y, f, least, _Discounted(0.5 ** (1.0 / life)), betas_only)
 
 
-def _fit(y, f, least: int, sums) -> TimeVaryingBetas:
-    """The per-period fits of every asset column, with the sums (``_Windows`` or ``_Discounted``) ``sums``.
+def _fit(y, f, least: int, sums, betas_only: bool) -> TimeVaryingBetas:
+    """The per-period fits of every asset column, with the sums (``_Windows`` or ``_Discounted``) ``sums``; the
+    intercepts and counts too unless ``betas_only``.
 
     The rows are laid out as ``sums.layout`` says (blocks of equal length,
     padded in front); each tile of sums names the positions and the blocks
@@ -174,11 +179,10 @@ def _fit(y, f, least: int, sums) -> TimeVaryingBetas:
         np.multiply(fc[:, a], fc[:, b], out=h[pad:, 1 + k + c])
     yc = np.concatenate([np.zeros((pad, n_assets)), yc]) if pad else yc
 
-    alpha = np.empty((pad + n_rows, n_assets))  # every output row is written by a tile or blanked below
-    betas = np.empty((pad + n_rows, n_assets, k))
-    n_obs = np.empty((pad + n_rows, n_assets))
-    alpha3, n_obs3 = (v.reshape(n_blocks, length, n_assets) for v in (alpha, n_obs))
+    betas = np.empty((pad + n_rows, n_assets, k))  # every output row is written by a tile or blanked below
     betas4 = betas.reshape(n_blocks, length, n_assets, k)
+    rest = [] if betas_only else [np.empty((pad + n_rows, n_assets)) for _ in range(2)]  # alpha, n_obs
+    rest3 = [v.reshape(n_blocks, length, n_assets) for v in rest]
     step = _assets_per_chunk(n_blocks, length, h.shape[1] + 1 + k, n_assets)
     with np.errstate(invalid="ignore", divide="ignore"):
         for start in range(0, n_assets, step):
@@ -193,15 +197,16 @@ def _fit(y, f, least: int, sums) -> TimeVaryingBetas:
                 group = None  # one pattern, or one per asset: the pattern arrays broadcast to the assets
             mask = np.concatenate([np.zeros((pad, mask.shape[1])), mask]) if pad else mask
             for j0, j1, b0, g, a, count in sums.tiles(mask, h, yc[:, cols], k, pad):
-                a_, b_, n_ = _solve(g, a, count, least, group, f_mean, y_mean[cols])
+                b_, others = _solve(g, a, count, least, group, None if betas_only else (f_mean, y_mean[cols]))
                 where = (slice(b0, None), slice(j0, j1), cols)
-                alpha3[where] = a_.swapaxes(0, 1)
-                n_obs3[where] = n_.swapaxes(0, 1)
                 for i in range(k):
                     betas4[where + (i,)] = b_[i].swapaxes(0, 1)
-    alpha, betas, n_obs = alpha[pad:], betas[pad:], n_obs[pad:]
-    blank = sums.blank_before
-    alpha[:blank] = betas[:blank] = n_obs[:blank] = np.nan
+                for out, values in zip(rest3, others):
+                    out[where] = values.swapaxes(0, 1)
+    betas, *rest = (v[pad:] for v in [betas] + rest)
+    for v in [betas] + rest:
+        v[:sums.blank_before] = np.nan
+    alpha, n_obs = rest or (None, None)
     return TimeVaryingBetas(alpha=alpha, betas=betas, n_obs=n_obs)
 
 
@@ -376,8 +381,9 @@ def _terms(out, mask, h, yc, k: int, sizes):
     np.multiply(terms[:, :1 + k], yc.swapaxes(0, 1)[:, None], out=asset)
 
 
-def _solve(g, a, count, least: int, group, f_mean, y_mean):
-    """Intercepts (n, ..., m), betas (K of them) and present-row counts (n, ..., m) of one tile of sums.
+def _solve(g, a, count, least: int, group, shifts):
+    """Betas (K arrays (n, ..., m)) of one tile of sums, and the intercepts and present-row counts (n, ..., m) unless
+    ``shifts`` is None (else ``(f_mean, y_mean)``).
 
     ``g`` (C, n, ..., G): per pattern of present rows, the sums of ``1, f_a,
     f_a f_b`` (pairs a <= b in order) over the shifted factors; ``a``
@@ -386,7 +392,7 @@ def _solve(g, a, count, least: int, group, f_mean, y_mean):
     each asset (None: patterns broadcast to the assets, one for all or one
     each). With ``mx = sx / n`` the window means, ``Cxx = Sxx - sx mx'``,
     ``Cxy = Sxy - sy mx``; ``Cxx = L D L'`` and ``b = Cxx^-1 Cxy``; the
-    intercept is ``sy / n + y_mean - b'(mx + f_mean)`` (the shifts put
+    intercept is ``sy / n + y_mean - b'(mx + f_mean)`` (the ``shifts`` put
     back). Blank (NaN) where the fit is not usable (see the module
     docstring). The sums may be overwritten.
     """
@@ -418,7 +424,6 @@ def _solve(g, a, count, least: int, group, f_mean, y_mean):
     z = []
     for i in range(k):  # Cxy_i, then L w = Cxy, D v = w, L' b = v, each in place
         z.append(np.subtract(a[1 + i], np.multiply(sy, on_assets(mx[i])), out=a[1 + i]))
-        np.add(mx[i], f_mean[i], out=mx[i])  # the window mean of factor i, for the intercept
     for i in range(k):
         for j in range(i):
             z[i] -= low[i][j] * z[j]
@@ -427,11 +432,14 @@ def _solve(g, a, count, least: int, group, f_mean, y_mean):
     for i in range(k - 1, -1, -1):
         for j in range(i + 1, k):
             z[i] -= low[j][i] * z[j]
+    if shifts is None:
+        return z, ()
+    f_mean, y_mean = shifts
     alpha = np.multiply(sy, on_assets(r))
     alpha += y_mean
     for i in range(k):
-        alpha -= z[i] * on_assets(mx[i])
-    return alpha, z, np.broadcast_to(on_assets(count), alpha.shape)
+        alpha -= z[i] * on_assets(np.add(mx[i], f_mean[i], out=mx[i]))  # the window mean of factor i
+    return z, (alpha, np.broadcast_to(on_assets(count), alpha.shape))
 
 
 def _patterns(present: np.ndarray):

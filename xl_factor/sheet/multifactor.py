@@ -131,12 +131,13 @@ def _chosen_factor(factor: str, names) -> int | None:
 def fm_rolling_beta(asset: Table, factors: Table, window: float, factor: str = "", min_nobs=None,
                     expanding: bool = False):
     return _time_varying(asset, factors, "FM_ROLLING_BETA",
-                         lambda y, f: core.rolling_betas(y, f, window, min_nobs, expanding), "window", factor)
+                         lambda y, f: core.rolling_betas(y, f, window, min_nobs, expanding, betas_only=True), "window",
+                         factor)
 
 
 def fm_ewma_beta(asset: Table, factors: Table, halflife: float, factor: str = "", min_nobs=None):
     return _time_varying(asset, factors, "FM_EWMA_BETA",
-                         lambda y, f: core.ewma_betas(y, f, halflife, min_nobs), "halflife", factor)
+                         lambda y, f: core.ewma_betas(y, f, halflife, min_nobs, betas_only=True), "halflife", factor)
 
 
 def fm_adjbeta(beta: np.ndarray, weight: float = core.BLUME_WEIGHT):
