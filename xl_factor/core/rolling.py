@@ -48,6 +48,7 @@ conditioned periods; the rest are judged by ``ill_conditioned`` itself.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,10 +165,15 @@ def _fit(y, f, least: int, sums, betas_only: bool) -> TimeVaryingBetas:
     fc = np.where(f_ok[:, None], f - f_mean, 0.0)
     present = ~np.isnan(y) & f_ok[:, None]
     complete = present.all()  # then the masking below changes nothing and is skipped
+    kept = y if complete else np.where(present, y, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        y_mean = (y if complete else np.where(present, y, 0.0)).sum(axis=0) / present.sum(axis=0)
+        y_mean = kept.sum(axis=0) / present.sum(axis=0)
     y_mean = np.where(np.isfinite(y_mean), y_mean, 0.0)
-    yc = y - y_mean if complete else np.where(present, y - y_mean, 0.0)
+    if complete:
+        yc = y - y_mean
+    else:  # shifted where present, 0 where absent
+        yc = np.subtract(kept, y_mean, out=kept)
+        np.copyto(yc, 0.0, where=~present)
 
     pairs = [(a, b) for a in range(k) for b in range(a, k)]
     n_blocks, length = sums.layout(n_rows)
@@ -341,7 +347,7 @@ def _by_term(heads, tails, b0: int, sizes, space):
     for head, tail, room in zip(_parts(heads, sizes), _parts(heads if tails is None else tails, sizes), space):
         head, tail = head.swapaxes(0, 1), tail.swapaxes(0, 1)  # (terms, n, blocks, columns)
         shape = head[:, :, b0:].shape
-        sums = room[:np.prod(shape)].reshape(shape)
+        sums = room[:math.prod(shape)].reshape(shape)
         if tails is None:
             np.copyto(sums, head)
         else:

@@ -89,10 +89,11 @@ def _time_varying(asset: Table, factors: Table, function: str, estimate, argumen
     cols = np.array([c for c in filled_columns(p.asset) if c not in fitted.failures], dtype=int)
     failures = dict(fitted.failures)
     n_periods, n_cols = p.asset.shape
-    betas = None if cols.size == n_cols else np.full((n_periods, n_cols, p.factors.shape[1]), np.nan)
+    every = cols.size == n_cols
+    betas = None if every else np.full((n_periods, n_cols, p.factors.shape[1]), np.nan)
     if cols.size:
-        result = estimate(p.asset[:, cols], p.factors)
-        if betas is None:  # every column was fitted: its estimates as they are
+        result = estimate(p.asset if every else p.asset[:, cols], p.factors)
+        if every:  # every column was fitted: its estimates as they are
             betas = result.betas
         else:
             betas[:, cols] = result.betas
