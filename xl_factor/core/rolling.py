@@ -260,7 +260,8 @@ class _Windows:
         def lowest(j1):  # the first block whose position j1 - 1 is at or after the first row solved
             return max(0, -((j1 - 1 - first) // w))
 
-        # after[i]: sums of the rows after tile i in the blocks followed by another (the suffix sums' start)
+        # after[i]: sums of the rows after tile i, per block (the suffix sums' start; 0 in the last block, whose
+        # tails no block uses)
         after = np.zeros((len(starts), width))
         for i in range(len(starts) - 1, 0, -1):
             j0, j1 = starts[i], min(starts[i] + rows, w)
