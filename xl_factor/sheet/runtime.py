@@ -16,10 +16,11 @@ WebAssembly). Its conditions, and the cores a spreadsheet shares, change how the
   the solves of a cell are small: a second BLAS thread buys nothing and,
   under load, oversubscribes the cores (a 500-asset fit measured 2.8 ms with
   one OpenBLAS thread against 110 ms with two while another process was
-  busy). :func:`blas_threads_limited` holds BLAS to ``BLAS_THREADS`` for the
-  duration of each call (threadpoolctl's controllers of every BLAS library
-  loaded, scipy's too once imported; nothing under Pyodide, which has no
-  threads).
+  busy). :func:`blas_threads_limited` holds BLAS to ``BLAS_THREADS`` while
+  any call runs, on whichever thread: the first call in sets each BLAS
+  library loaded (scipy's too once imported), the last call out restores
+  its count (threadpoolctl's controllers; nothing under Pyodide, which has
+  no threads).
 * **Blank cells as 0.** xlwings Lite's documentation says a blank single
   cell reaches a custom function as 0 (xlwings 0.37.8's source passes
   ``None``). An optional argument must never silently change the model
