@@ -48,12 +48,49 @@ BLAS_THREADS = 1
 _BLAS = [(-1, ())]
 
 
-class _BlasLimit:
+class _ProcessHold:
+    """A process-wide setting changed while any call is inside ``with``, on whichever thread it runs.
+
+    Threads share the setting, so a call must neither undo another's hold nor leave it behind: under one lock,
+    each entry calls ``_hold`` and each exit ``_leave``, and the last call out ``_release``, which puts back what
+    the first call in found (a count of the calls inside). Each subclass has its own lock, count and state.
+    """
+
+    __slots__ = ()
+    _lock = threading.Lock()
+    _calls = 0
+
+    def __enter__(self):
+        cls = type(self)
+        with cls._lock:
+            self._hold()
+            cls._calls += 1  # counted once held: a failed entry has no exit, and must not keep the count up
+        return self
+
+    def __exit__(self, *exc):
+        cls = type(self)
+        with cls._lock:
+            cls._calls -= 1
+            self._leave()
+            if not cls._calls:
+                self._release()
+        return False
+
+    def _hold(self) -> None:
+        pass
+
+    def _leave(self) -> None:
+        pass
+
+    def _release(self) -> None:
+        pass
+
+
+class _BlasLimit(_ProcessHold):
     """Holds each BLAS library to :data:`BLAS_THREADS` threads while any call is inside ``with``.
 
     A BLAS library's thread pool is the process's, not a thread's: the first call in sets each library to the
-    limit and keeps its count, the last call out restores it (a counter under a lock), so calls on several
-    threads neither undo each other's limit nor leave it behind. threadpoolctl lets only one "controlling"
+    limit and keeps its count, the last call out restores it. threadpoolctl lets only one "controlling"
     Python thread set OpenBLAS's count (elsewhere its setter does nothing); its direct setter is used, so a
     call on any thread is held. Reading and setting counts costs a ctypes call each (1-2 microseconds), where
     threadpoolctl's ``limit`` first gathers a full report of every library (about 20).
@@ -67,28 +104,21 @@ class _BlasLimit:
     def __init__(self, libraries):
         self._libraries = libraries
 
-    def __enter__(self):
+    def _hold(self) -> None:
         cls = type(self)
-        with cls._lock:
-            for lib in self._libraries:  # every call: a library loaded since the first call in is held too
-                if lib.filepath not in cls._restore:
-                    threads = lib.get_num_threads()
-                    cls._restore[lib.filepath] = (lib, threads)
-                    if threads != BLAS_THREADS:
-                        _set_threads(lib, BLAS_THREADS)
-            cls._calls += 1  # counted once held: a failed entry has no exit, and must not keep the count up
-        return self
+        for lib in self._libraries:  # every call: a library loaded since the first call in is held too
+            if lib.filepath not in cls._restore:
+                threads = lib.get_num_threads()
+                cls._restore[lib.filepath] = (lib, threads)
+                if threads != BLAS_THREADS:
+                    _set_threads(lib, BLAS_THREADS)
 
-    def __exit__(self, *exc):
+    def _release(self) -> None:
         cls = type(self)
-        with cls._lock:
-            cls._calls -= 1
-            if not cls._calls:
-                for lib, threads in cls._restore.values():
-                    if threads != BLAS_THREADS:
-                        _set_threads(lib, threads)
-                cls._restore = {}
-        return False
+        for lib, threads in cls._restore.values():
+            if threads != BLAS_THREADS:
+                _set_threads(lib, threads)
+        cls._restore = {}
 
 
 def _set_threads(lib, threads: int) -> None:
