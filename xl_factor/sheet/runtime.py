@@ -21,6 +21,9 @@ WebAssembly). Its conditions, and the cores a spreadsheet shares, change how the
   library loaded (scipy's too once imported), the last call out restores
   its count (threadpoolctl's controllers; nothing under Pyodide, which has
   no threads).
+* **Garbage collection.** A result's cells are Python lists of floats and
+  text, which hold no reference cycles; :func:`cells_uncollected` keeps the
+  cyclic collector from walking them (7-14 ms of a 756,000-cell result).
 * **Blank cells as 0.** xlwings Lite's documentation says a blank single
   cell reaches a custom function as 0 (xlwings 0.37.8's source passes
   ``None``). An optional argument must never silently change the model
@@ -32,6 +35,7 @@ WebAssembly). Its conditions, and the cores a spreadsheet shares, change how the
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import threading
 
@@ -119,6 +123,45 @@ class _BlasLimit(_ProcessHold):
             if threads != BLAS_THREADS:
                 _set_threads(lib, threads)
         cls._restore = {}
+
+
+class _CollectorPaused(_ProcessHold):
+    """Python's cyclic garbage collector paused while result cells are made, and those cells never walked by it.
+
+    A big result is thousands of Python lists of floats and text (756,000 cells for 100 assets' rolling
+    betas). Every 700 lists made, a collection walks the young ones cell by cell, looking for reference cycles
+    that lists of numbers cannot form: 7-14 ms of a 100 ms call, measured. The first call in pauses the
+    collector; each call out moves the objects made since the last collection straight to the oldest
+    generation (``gc.freeze()`` then ``gc.unfreeze()``), so its cells are freed by their reference counts
+    alone; the last call out resumes the collector if it was running. Other young objects move with them and
+    wait for the next full collection. Nothing is moved while someone else keeps objects frozen
+    (``gc.get_freeze_count()``), and a collector found paused stays paused.
+    """
+
+    __slots__ = ()
+    _lock = threading.Lock()
+    _calls = 0
+    _was_enabled = False
+
+    def _hold(self) -> None:
+        cls = type(self)
+        if not cls._calls:
+            cls._was_enabled = gc.isenabled()
+            gc.disable()
+
+    def _leave(self) -> None:
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
+
+    def _release(self) -> None:
+        if type(self)._was_enabled:
+            gc.enable()
+
+
+def cells_uncollected():
+    """A context in which result cells are made without the cyclic garbage collector (see :class:`_CollectorPaused`)."""
+    return _CollectorPaused()
 
 
 def _set_threads(lib, threads: int) -> None:
