@@ -97,6 +97,20 @@ def test_all_numeric_fast_path_drops_booleans_and_error_codes():
     assert np.isnan(got[1]).all()
 
 
+class _Price(float):
+    """A float subclass, as a script's own number type may be (a sheet never sends one)."""
+
+
+@pytest.mark.parametrize("beside", [0.1, "text", None, True])
+def test_a_float_subclass_reads_as_its_value_whatever_is_beside_it(beside):
+    """The whole-block cast and the cell-by-cell reading of a mixed column agree (they did not, beside text)."""
+    rows = [("x", "y"), (_Price(0.5), 1.0), (beside, 2.0), (0.25, 3.0)]
+    got = parse_table(rows, "asset").values
+    assert got[0, 0] == 0.5 and got[2, 0] == 0.25
+    assert got[1, 0] == 0.1 if type(beside) is float else np.isnan(got[1, 0])  # text, a blank, TRUE: missing
+    assert got[:, 1].tolist() == [1.0, 2.0, 3.0]
+
+
 def test_results_turn_nan_into_blanks():
     assert as_cells(np.array([[1.0, np.nan]]), blank="") == [[1.0, ""]]
     assert as_cells(2.5) == [[2.5]]

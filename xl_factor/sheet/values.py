@@ -326,8 +326,8 @@ def _cell_number(cell) -> float:
             return float(cell)
         except OverflowError:  # a whole number beyond a double: infinite, which the fit refuses by name
             return math.inf if cell > 0 else -math.inf
-    if isinstance(cell, (Decimal, np.floating, np.integer)) and not isinstance(cell, np.bool_):
-        return float(cell)
+    if isinstance(cell, (float, Decimal, np.floating, np.integer)) and not isinstance(cell, np.bool_):
+        return float(cell)  # a float subclass too, as the whole-block cast reads it when no text is beside it
     return np.nan
 
 
