@@ -431,7 +431,7 @@ def _naive_index(cells: list) -> pd.DatetimeIndex:
         except Exception:  # noqa: BLE001 - mixed zones, or another pandas' converter: the constructor decides
             stamps, zone = None, None
         if zone is None and isinstance(stamps, np.ndarray) and stamps.dtype.kind == "M" and len(stamps) == len(cells):
-            return pd.DatetimeIndex(stamps)
+            return pd.DatetimeIndex(stamps, copy=False)  # the converter's own new array: nothing else holds it
     return pd.DatetimeIndex(cells)
 
 
