@@ -174,15 +174,12 @@ def _run(name, args, runtime):
     try:
         from xl_factor.sheet.catalogue import call
         from xl_factor.sheet.cells import as_cells
-        from xl_factor.sheet.runtime import cells_uncollected
     except Exception as error:  # noqa: BLE001
         return (("#FM! {{}}: LibreOffice's Python {{}} cannot import xl_factor ({{}}); install the add-in with "
                  "python -m xl_factor.libreoffice.install, using a Python {{}} that has xl_factor".format(
                      name, sys.version.split()[0], _one_line(error), INSTALLED.get("python", "of the same version")),),)
     try:
-        result = call(name, *args, runtime=runtime)
-        with cells_uncollected():  # Calc's rows too are made without the garbage collector walking them
-            return tuple(tuple(_cell(c) for c in row) for row in as_cells(result, blank=""))
+        return tuple(tuple(_cell(c) for c in row) for row in as_cells(call(name, *args, runtime=runtime), blank=""))
     except Exception as error:  # noqa: BLE001
         return (("#FM! {{}}: internal error in the LibreOffice add-in ({{}}: {{}}); please report it".format(
             name, type(error).__name__, _one_line(error)),),)

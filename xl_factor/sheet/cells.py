@@ -16,8 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .runtime import cells_uncollected
-
 
 @dataclass(frozen=True)
 class LabelledColumns:
@@ -67,15 +65,7 @@ def labelled_columns(labels, numbers: np.ndarray, failed: dict, slot_width: int)
 
 
 def as_cells(result, blank=""):
-    """Rows of cells (list of lists) for ``result``; a 1 x 1 result stays a one-cell table.
-
-    The cells are made without the cyclic garbage collector walking them (:func:`cells_uncollected`).
-    """
-    with cells_uncollected():
-        return _cells(result, blank)
-
-
-def _cells(result, blank) -> list:
+    """Rows of cells (list of lists) for ``result``; a 1 x 1 result stays a one-cell table."""
     if isinstance(result, str):
         return [[result]]
     if isinstance(result, LabelledColumns):

@@ -21,9 +21,6 @@ WebAssembly). Its conditions, and the cores a spreadsheet shares, change how the
   library loaded (scipy's too once imported), the last call out restores
   its count (threadpoolctl's controllers; nothing under Pyodide, which has
   no threads).
-* **Garbage collection.** A result's cells are Python lists of floats and
-  text, which hold no reference cycles; :func:`cells_uncollected` keeps the
-  cyclic collector from walking them (7-14 ms of a 756,000-cell result).
 * **Blank cells as 0.** xlwings Lite's documentation says a blank single
   cell reaches a custom function as 0 (xlwings 0.37.8's source passes
   ``None``). An optional argument must never silently change the model
@@ -35,7 +32,6 @@ WebAssembly). Its conditions, and the cores a spreadsheet shares, change how the
 from __future__ import annotations
 
 import contextlib
-import gc
 import sys
 import threading
 
@@ -52,49 +48,12 @@ BLAS_THREADS = 1
 _BLAS = [(-1, ())]
 
 
-class _ProcessHold:
-    """A process-wide setting changed while any call is inside ``with``, on whichever thread it runs.
-
-    Threads share the setting, so a call must neither undo another's hold nor leave it behind: under one lock,
-    each entry calls ``_hold`` and each exit ``_leave``, and the last call out ``_release``, which puts back what
-    the first call in found (a count of the calls inside). Each subclass has its own lock, count and state.
-    """
-
-    __slots__ = ()
-    _lock = threading.Lock()
-    _calls = 0
-
-    def __enter__(self):
-        cls = type(self)
-        with cls._lock:
-            self._hold()
-            cls._calls += 1  # counted once held: a failed entry has no exit, and must not keep the count up
-        return self
-
-    def __exit__(self, *exc):
-        cls = type(self)
-        with cls._lock:
-            cls._calls -= 1
-            self._leave()
-            if not cls._calls:
-                self._release()
-        return False
-
-    def _hold(self) -> None:
-        pass
-
-    def _leave(self) -> None:
-        pass
-
-    def _release(self) -> None:
-        pass
-
-
-class _BlasLimit(_ProcessHold):
+class _BlasLimit:
     """Holds each BLAS library to :data:`BLAS_THREADS` threads while any call is inside ``with``.
 
     A BLAS library's thread pool is the process's, not a thread's: the first call in sets each library to the
-    limit and keeps its count, the last call out restores it. threadpoolctl lets only one "controlling"
+    limit and keeps its count, the last call out restores it (a counter under a lock), so calls on several
+    threads neither undo each other's limit nor leave it behind. threadpoolctl lets only one "controlling"
     Python thread set OpenBLAS's count (elsewhere its setter does nothing); its direct setter is used, so a
     call on any thread is held. Reading and setting counts costs a ctypes call each (1-2 microseconds), where
     threadpoolctl's ``limit`` first gathers a full report of every library (about 20).
@@ -108,60 +67,28 @@ class _BlasLimit(_ProcessHold):
     def __init__(self, libraries):
         self._libraries = libraries
 
-    def _hold(self) -> None:
+    def __enter__(self):
         cls = type(self)
-        for lib in self._libraries:  # every call: a library loaded since the first call in is held too
-            if lib.filepath not in cls._restore:
-                threads = lib.get_num_threads()
-                cls._restore[lib.filepath] = (lib, threads)
-                if threads != BLAS_THREADS:
-                    _set_threads(lib, BLAS_THREADS)
+        with cls._lock:
+            for lib in self._libraries:  # every call: a library loaded since the first call in is held too
+                if lib.filepath not in cls._restore:
+                    threads = lib.get_num_threads()
+                    cls._restore[lib.filepath] = (lib, threads)
+                    if threads != BLAS_THREADS:
+                        _set_threads(lib, BLAS_THREADS)
+            cls._calls += 1  # counted once held: a failed entry has no exit, and must not keep the count up
+        return self
 
-    def _release(self) -> None:
+    def __exit__(self, *exc):
         cls = type(self)
-        for lib, threads in cls._restore.values():
-            if threads != BLAS_THREADS:
-                _set_threads(lib, threads)
-        cls._restore = {}
-
-
-class _CollectorPaused(_ProcessHold):
-    """Python's cyclic garbage collector paused while result cells are made, and those cells never walked by it.
-
-    A big result is thousands of Python lists of floats and text (756,000 cells for 100 assets' rolling
-    betas). Every 700 lists made, a collection walks the young ones cell by cell, looking for reference cycles
-    that lists of numbers cannot form: 7-14 ms of a 100 ms call, measured. The first call in pauses the
-    collector; each call out moves the objects made since the last collection straight to the oldest
-    generation (``gc.freeze()`` then ``gc.unfreeze()``), so its cells are freed by their reference counts
-    alone; the last call out resumes the collector if it was running. Other young objects move with them and
-    wait for the next full collection. Nothing is moved while someone else keeps objects frozen
-    (``gc.get_freeze_count()``), and a collector found paused stays paused.
-    """
-
-    __slots__ = ()
-    _lock = threading.Lock()
-    _calls = 0
-    _was_enabled = False
-
-    def _hold(self) -> None:
-        cls = type(self)
-        if not cls._calls:
-            cls._was_enabled = gc.isenabled()
-            gc.disable()
-
-    def _leave(self) -> None:
-        if not gc.get_freeze_count():
-            gc.freeze()
-            gc.unfreeze()
-
-    def _release(self) -> None:
-        if type(self)._was_enabled:
-            gc.enable()
-
-
-def cells_uncollected():
-    """A context in which result cells are made without the cyclic garbage collector (see :class:`_CollectorPaused`)."""
-    return _CollectorPaused()
+        with cls._lock:
+            cls._calls -= 1
+            if not cls._calls:
+                for lib, threads in cls._restore.values():
+                    if threads != BLAS_THREADS:
+                        _set_threads(lib, threads)
+                cls._restore = {}
+        return False
 
 
 def _set_threads(lib, threads: int) -> None:
