@@ -111,6 +111,22 @@ def test_a_float_subclass_reads_as_its_value_whatever_is_beside_it(beside):
     assert got[:, 1].tolist() == [1.0, 2.0, 3.0]
 
 
+class _Quote(float):
+    """A float subclass whose ``__float__`` gives another number: the conversion numpy's cast calls."""
+
+    def __float__(self):
+        return 99.0
+
+
+@pytest.mark.parametrize("beside", ["text", None, True, 7])
+def test_a_float_subclass_reads_the_same_whatever_is_beside_it(beside):
+    """The cell-by-cell reading uses the same conversion as the whole-block cast, so one cell reads one way."""
+    alone = parse_table([("x",), (_Quote(0.5),), (0.1,)], "asset").values[0, 0]
+    mixed = parse_table([("x",), (_Quote(0.5),), (beside,)], "asset").values[0, 0]
+    assert alone == float(np.array([_Quote(0.5)], dtype=object).astype(float)[0])  # numpy's own cast
+    assert mixed == alone
+
+
 def test_results_turn_nan_into_blanks():
     assert as_cells(np.array([[1.0, np.nan]]), blank="") == [[1.0, ""]]
     assert as_cells(2.5) == [[2.5]]
