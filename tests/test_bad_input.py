@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -304,8 +305,6 @@ def test_factors_never_all_present_on_one_row_say_so_without_a_warning(add_const
     """Two factors that alternate (one on even rows, the other on odd) leave no row to fit on: one line that
     says so, and no numpy warning on the way (in Excel it lands in the log; under -W error it was an internal
     error)."""
-    import warnings
-
     rng = np.random.default_rng(0)
     asset = [(float(x),) for x in rng.normal(0, 0.01, 40)]
     asset[3] = (None,)  # ragged, so the masked fit runs

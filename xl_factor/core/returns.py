@@ -130,8 +130,6 @@ def _same_dates_rising(left_dates, right_dates) -> bool | None:
     return None
 
 
-
-
 def _stamps(dates) -> np.ndarray:
     """Dates as a numpy array (an index's own datetime64 values, without ``__array__``'s cost)."""
     return dates.values if isinstance(dates, pd.DatetimeIndex) else np.asarray(dates)
