@@ -62,13 +62,13 @@ def test_dimson_default_is_one_lag_and_an_asset_failure_stays_in_its_row(industr
 
 
 def scholes_williams_direct(y: pd.DataFrame, m: pd.Series) -> np.ndarray:
+    """The formula per asset from statsmodels' simple OLS slopes and numpy's correlation, all on the asset's rows."""
     lagged, leading = m.shift(1), m.shift(-1)
-    pairs = pd.concat([m, lagged], axis=1).dropna()
-    rho = np.corrcoef(pairs.iloc[:, 0], pairs.iloc[:, 1])[0, 1]
     out = []
     for c in y.columns:
-        data = pd.concat([y[c], lagged, m, leading], axis=1, keys=["r", "lag", "now", "lead"]).dropna()
-        slopes = [np.cov(data["r"], data[x], ddof=1)[0, 1] / data[x].var(ddof=1) for x in ("lag", "now", "lead")]
+        data = pd.concat([y[c], lagged, m, leading], axis=1, keys=["r", "lag", "now", "lead"], sort=True).dropna()
+        slopes = [sm.OLS(data["r"], sm.add_constant(data[x])).fit().params[x] for x in ("lag", "now", "lead")]
+        rho = np.corrcoef(data["now"], data["lag"])[0, 1]
         out.append(sum(slopes) / (1 + 2 * rho))
     return np.array(out)[:, None]
 
@@ -84,6 +84,23 @@ def test_scholes_williams_on_monthly_industries_matched_by_date(industry_excess,
     market = ff_monthly[["MktRF"]].iloc[12:]  # a shorter market history: rows matched by date
     out = call("FM_SWBETA", excel_range(industry_excess), excel_range(market))
     assert_close(out, scholes_williams_direct(industry_excess.loc[market.index], market["MktRF"]))
+
+
+def test_scholes_williams_of_a_late_listing_is_the_same_however_the_range_is_laid_out(daily_returns):
+    """A stock listed late, with its blank top rows in the range, on its own rows, or beside a full history:
+    one beta, the formula's on its own rows (the market's autocorrelation was once taken over every dated row)."""
+    frame = daily_returns.loc["2015":"2022"]
+    late = frame[["AAPL"]].copy()
+    late.iloc[:500] = np.nan
+    market = excel_range(frame[["SP500"]])
+    expected = scholes_williams_direct(late.iloc[500:], frame["SP500"])
+    with_blank_rows = call("FM_SWBETA", excel_range(late), market)
+    own_rows = call("FM_SWBETA", excel_range(late.iloc[500:]), market)
+    beside_a_full_history = call("FM_SWBETA", excel_range(frame[["KO"]].join(late)), market)
+    assert_close(with_blank_rows, expected)
+    assert_close(own_rows, expected)
+    assert_close(beside_a_full_history[1:], expected)
+    assert_close(beside_a_full_history[:1], scholes_williams_direct(frame[["KO"]], frame["SP500"]))
 
 
 def test_vasicek_shrinks_each_beta_by_its_standard_error(industry_excess, ff_monthly):

@@ -361,7 +361,7 @@ def FM_DIMSONBETA(asset, factors, lags=1.0):
 @xw.arg('factors', 'raw', doc='One factor column (the market); rows matched to asset by date when both have dates.')
 @xw.ret('raw')
 def FM_SWBETA(asset, factors):
-    "Scholes-Williams (1977) beta on one factor (the market): (b(t-1) + b(t) + b(t+1)) / (1 + 2 rho), each b a simple OLS slope on the same rows, rho the market's first-order autocorrelation."
+    "Scholes-Williams (1977) beta on one factor (the market): (b(t-1) + b(t) + b(t+1)) / (1 + 2 rho), each b a simple OLS slope and rho the market's first-order autocorrelation, all over the asset's own rows (it, m(t-1), m(t) and m(t+1) present)."
     return _run('FM_SWBETA', asset, factors)
 
 

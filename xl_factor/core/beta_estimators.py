@@ -79,27 +79,52 @@ def scholes_williams_betas(returns, lagged_market, asset_names=None, market_name
     ``beta = (b_-1 + b_0 + b_+1) / (1 + 2 rho)``.
 
     ``lagged_market`` (T, 3) is :func:`lead_lag` of the market with one lag:
-    ``m_{t-1}, m_t, m_{t+1}`` on the rows of ``returns``. ``b_j`` is the
-    slope of the simple OLS of ``r_t`` on ``m_{t+j}``, each over the same
-    rows (the asset and all three present); ``rho = corr(m_t, m_{t-1})`` over
-    the rows where both are present: the market's first-order autocorrelation.
+    ``m_{t-1}, m_t, m_{t+1}`` on the rows of ``returns``. For each asset,
+    ``b_j`` is the slope of the simple OLS of ``r_t`` on ``m_{t+j}`` and
+    ``rho = corr(m_t, m_{t-1})`` the market's first-order autocorrelation,
+    all four over the same rows: those where the asset and all three market
+    values are present. So an asset's beta depends on its own rows only, not
+    on the blank rows of a late listing or on the other assets in the range.
+    An asset whose ``1 + 2 rho`` is not positive is a failure of its own.
     """
     y = as_2d(returns, "asset")
     m = as_2d(lagged_market, "factors")
-    lagged, series, leading = m.T
-    pairs = ~(np.isnan(series) | np.isnan(lagged))
-    if pairs.sum() < 3:
-        raise TooFewObservations(f"has {int(pairs.sum())} pairs of consecutive periods; its autocorrelation "
-                                 "needs at least 3", "factors")
-    rho = float(np.corrcoef(series[pairs], lagged[pairs])[0, 1])
-    if not 1 + 2 * rho > 0:
-        raise InvalidArgument(f"has a first-order autocorrelation of {rho:.3g}; at -0.5 or below the "
-                              "Scholes-Williams denominator 1 + 2 rho is not positive", "factors")
-    common = pairs & ~np.isnan(leading)
+    common = ~np.isnan(m).any(axis=1)
     y = np.where(common[:, None], y, np.nan)
     names = column_names(market_names, 3, "f", "factors")
     fits = [fit_factor_model(y, m[:, [j]], True, asset_names, names[j:j + 1]) for j in range(3)]
-    return Betas(sum(fit.betas for fit in fits) / (1 + 2 * rho), fits[1].failures)
+    failures = dict(fits[1].failures)
+    rho = _autocorrelations(m[:, 1], m[:, 0], fits[1].used)
+    for i in np.flatnonzero(~(1 + 2 * rho > 0)):
+        if i not in failures and fits[1].used[:, i].any():
+            failures[int(i)] = InvalidArgument(
+                f"'{fits[1].asset_names[i]}': the market's first-order autocorrelation over its rows is "
+                f"{rho[i]:.3g}; at -0.5 or below the Scholes-Williams denominator 1 + 2 rho is not positive", "asset")
+    betas = sum(fit.betas for fit in fits) / (1 + 2 * rho)[:, None]
+    betas[list(failures)] = np.nan
+    return Betas(betas, failures)
+
+
+def _autocorrelations(series: np.ndarray, lagged: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """(N,) ``corr(m_t, m_{t-1})`` over the rows of each column of ``used`` (T, N); NaN with fewer than 3 rows.
+
+    The moments are taken about the mean over every row used (a shift, so
+    that the per-column sums lose no digits), as masked sums for all columns
+    at once.
+    """
+    rows = used.any(axis=1)
+    if not rows.any():
+        return np.full(used.shape[1], np.nan)
+    s = np.where(rows, series - series[rows].mean(), 0.0)
+    lag = np.where(rows, lagged - lagged[rows].mean(), 0.0)
+    weight = used.astype(float)
+    n = weight.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_s, mean_l = s @ weight / n, lag @ weight / n
+        cov = (s * lag) @ weight / n - mean_s * mean_l
+        var_s = (s * s) @ weight / n - mean_s**2
+        var_l = (lag * lag) @ weight / n - mean_l**2
+        return np.where(n >= 3, cov / np.sqrt(var_s * var_l), np.nan)
 
 
 def beta_std_errors(fit: FactorFit) -> np.ndarray:

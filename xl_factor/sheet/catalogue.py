@@ -246,7 +246,7 @@ CATALOGUE: tuple[Function, ...] = (
              (_ASSET, _FACTORS,
               Arg("lags", "number", "Leads and lags L, a whole number from 1 (default 1).", 1.0)),
              bt.fm_dimsonbeta, "N x K betas"),
-    Function("FM_SWBETA", "Scholes-Williams (1977) beta on one factor (the market): (b(t-1) + b(t) + b(t+1)) / (1 + 2 rho), each b a simple OLS slope on the same rows, rho the market's first-order autocorrelation.",
+    Function("FM_SWBETA", "Scholes-Williams (1977) beta on one factor (the market): (b(t-1) + b(t) + b(t+1)) / (1 + 2 rho), each b a simple OLS slope and rho the market's first-order autocorrelation, all over the asset's own rows (it, m(t-1), m(t) and m(t+1) present).",
              (_ASSET, Arg("factors", "table", "One factor column (the market); rows matched to asset by date when both have dates.")),
              bt.fm_swbeta, "N x 1 betas"),
     Function("FM_VASICEKBETA", "Vasicek (1973) betas: each OLS beta shrunk towards the cross-sectional mean m, m + v / (v + se^2) (b - m), v the betas' cross-sectional variance, se its standard error. N x K.",
