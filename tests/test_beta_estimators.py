@@ -103,6 +103,20 @@ def test_scholes_williams_of_a_late_listing_is_the_same_however_the_range_is_lai
     assert_close(beside_a_full_history[:1], scholes_williams_direct(frame[["KO"]], frame["SP500"]))
 
 
+def test_scholes_williams_refuses_only_the_asset_whose_rows_give_a_denominator_below_zero(daily_returns):
+    """On an asset's rows where the market flips sign every period (rho near -1) 1 + 2 rho is negative: that
+    asset's slot says so, and the asset over calm rows keeps its number."""
+    frame = daily_returns.loc["2019":"2020"][["KO", "SP500"]].copy()
+    flips = frame.index[-60:]
+    frame.loc[flips, "SP500"] = 0.01 * (-1.0) ** np.arange(60) + frame.loc[flips, "SP500"] / 100
+    frame["LATE"] = np.nan
+    frame.loc[flips, "LATE"] = 0.9 * frame.loc[flips, "SP500"] + frame.loc[flips, "KO"] / 10
+    out = call("FM_SWBETA", excel_range(frame[["KO", "LATE"]]), excel_range(frame[["SP500"]]))
+    assert_close(out[:1].astype(float), scholes_williams_direct(frame[["KO"]], frame["SP500"]))
+    fm_line(out[1, 0], "FM_SWBETA", r"asset: the market's first-order autocorrelation over the rows of 'LATE' is "
+                                    r"-0\.\d+; at -0\.5 or below the Scholes-Williams denominator")
+
+
 def test_vasicek_shrinks_each_beta_by_its_standard_error(industry_excess, ff_monthly):
     y, f = industry_excess.iloc[-240:], ff_monthly[FF3].iloc[-240:]
     fits = [sm.OLS(y[c], sm.add_constant(f)).fit() for c in INDUSTRIES]

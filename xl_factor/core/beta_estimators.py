@@ -98,7 +98,7 @@ def scholes_williams_betas(returns, lagged_market, asset_names=None, market_name
     for i in np.flatnonzero(~(1 + 2 * rho > 0)):
         if i not in failures and fits[1].used[:, i].any():
             failures[int(i)] = InvalidArgument(
-                f"'{fits[1].asset_names[i]}': the market's first-order autocorrelation over its rows is "
+                f"the market's first-order autocorrelation over the rows of '{fits[1].asset_names[i]}' is "
                 f"{rho[i]:.3g}; at -0.5 or below the Scholes-Williams denominator 1 + 2 rho is not positive", "asset")
     betas = sum(fit.betas for fit in fits) / (1 + 2 * rho)[:, None]
     betas[list(failures)] = np.nan
