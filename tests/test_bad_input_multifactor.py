@@ -100,7 +100,7 @@ REFUSALS = [
     ("riskcontrib weights length", "FM_RISKCONTRIB", lambda d: (((0.5, 0.5),), r(d["inds"]), r(d["f3"])),
      r"weights has 2 values but returns has 8 asset columns; give one weight per asset column"),
     ("riskcontrib blank weight", "FM_RISKCONTRIB", lambda d: (((0.5, None) + (0.0,) * 6,), r(d["inds"]), r(d["f3"])),
-     r"weights must hold a finite number for every asset \(a blank is not a zero weight\)"),
+     r"weights has no weight for 'Durbl', which has returns; give it a number \(0 for none: a blank is not a zero\)"),
     ("riskcontrib zero weights", "FM_RISKCONTRIB", lambda d: (((0.0,) * 8,), r(d["inds"]), r(d["f3"])),
      r"weights must not all be zero"),
     ("riskcontrib factor rows", "FM_RISKCONTRIB",

@@ -212,6 +212,24 @@ def test_scenario_without_a_header_names_the_scenarios(model):
     assert_close(body(out, 13, 1).ravel(), (POSITIONS @ model["B"][:, 0]) * np.array([-0.1, -0.2]))
 
 
+def test_scenario_reads_years_and_dates_as_names_and_leaves_out_spare_blank_rows_and_columns(model):
+    """Scenarios are often named by their year or day; a range selected with room to spare has blank rows and
+    columns at its end, which hold no scenario (they were once refused, or made an all-zero scenario)."""
+    import datetime as dt
+
+    shocks = ((None, 2008.0, dt.datetime(2020, 3, 16), None),
+              ("MktRF", -0.17, -0.12, None),
+              ("SMB", None, -0.02, ""),
+              (None, None, None, None),
+              ("", None, "  ", None))
+    out = call("FM_SCENARIO", row(POSITIONS), model["R"], model["F"], shocks)
+    table = np.asarray(out, dtype=object)
+    assert list(table[0]) == ["asset", "2008", "2020-03-16"]
+    s = np.array([[-0.17, -0.12], [0.0, -0.02], [0.0, 0.0]])  # in factor order MktRF SMB HML
+    assert_close(body(out, 1, 12), POSITIONS[:, None] * (model["B"] @ s))
+    assert_close(body(out, 13, 1).ravel(), POSITIONS @ model["B"] @ s)
+
+
 # ---------------------------------------------------------------- FM_STRESS
 
 def test_stress_replays_the_worst_months_through_the_model(model):
@@ -255,7 +273,11 @@ BAD = [
     ("bookhedge text position", "FM_BOOKHEDGE", lambda m: (((1.0,) * 11 + ("x",),), _r(m), _f(m)),
      r"positions must hold numbers, got the text 'x'"),
     ("bookhedge blank position", "FM_BOOKHEDGE", lambda m: (((1.0,) * 11 + (None,),), _r(m), _f(m)),
-     r"positions must hold a finite number for every asset with returns"),
+     r"positions has no position for 'Other', which has returns; give it a number \(0 for none: a blank is not a "
+     r"zero\)"),
+    ("activerisk blank benchmark weight", "FM_ACTIVERISK",
+     lambda m: (row(np.full(12, 1 / 12)), ((1 / 11,) * 3 + (None,) + (1 / 11,) * 8,), _r(m), _f(m)),
+     r"benchmark_weights has no weight for 'Enrgy', which has returns; give it a number \(0 for none"),
     ("bookhedge all zero", "FM_BOOKHEDGE", lambda m: (row(np.zeros(12)), _r(m), _f(m)),
      r"positions must give the book some risk"),
     ("bookhedge target_share 1", "FM_BOOKHEDGE", lambda m: (row(POSITIONS), _r(m), _f(m), 1.0),
@@ -288,6 +310,13 @@ BAD = [
      r"shocks needs a column of factor names and at least one column of shocks"),
     ("scenario text shock", "FM_SCENARIO", lambda m: (row(POSITIONS), _r(m), _f(m), (("MktRF", "-10%"),)),
      r"shocks must hold numbers, got the text '-10%'"),
+    ("scenario text shock counted in the range", "FM_SCENARIO",
+     lambda m: (row(POSITIONS), _r(m), _f(m), ((None, "crash", "rally"), ("MktRF", -0.1, 0.05), ("SMB", 0.01, "n/a"))),
+     r"shocks must hold numbers, got the text 'n/a' in row 3, column 3 of the range"),
+    ("scenario numbers where names are due", "FM_SCENARIO",
+     lambda m: (row(POSITIONS), _r(m), _f(m), ((None, 0.05, 0.1), ("MktRF", -0.1, 0.05))),
+     r"shocks has a blank cell where a factor name is due; each row starts with one of MktRF, SMB, HML \(a header "
+     r"row of scenario names holds text, years or dates\)"),
     ("stress n_worst 0", "FM_STRESS", lambda m: (row(POSITIONS), _r(m), _f(m), 0),
      r"n_worst must be a whole number from 1 to 819 \(the periods where every held asset and factor has a return\)"),
     ("stress n_worst too many", "FM_STRESS", lambda m: (row(POSITIONS), _r(m), _f(m), 1000),

@@ -10,6 +10,8 @@ since the book's risk cannot leave it out. Every number comes from
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
 import numpy as np
 
 from .. import core
@@ -42,11 +44,18 @@ def held_assets(amounts, fitted, names) -> np.ndarray:
     """Positions of the assets in the book, from ``amounts``: ``(values, argument)`` pairs.
 
     A column with no values and no amount is left out; an asset that has an
-    amount but no numbers refuses the call (its own failure, or no returns).
+    amount but no numbers refuses the call (its own failure, or no returns),
+    and so does an asset with numbers but a blank amount (a blank is not a
+    zero), each by name.
     """
     held = []
     for i in range(fitted.n_assets):
         if fitted.fitted_asset(i):
+            for values, argument in amounts:
+                if not np.isfinite(values[i]):
+                    noun = "position" if argument == "positions" else "weight"
+                    raise InvalidArgument(f"has no {noun} for '{names[i]}', which has returns; give it a number "
+                                          f"(0 for none: a blank is not a zero)", argument)
             held.append(i)
             continue
         for values, argument in amounts:
@@ -132,23 +141,25 @@ def parse_shocks(raw, factor_names) -> tuple[tuple[str, ...], np.ndarray]:
 
     Layout: one row per shocked factor (its name, as in the factors'
     header, in the first column, any order), one column per scenario, an
-    optional header row of scenario names (without one they are
-    ``scenario1..S``). A factor left out, or a blank cell, is not shocked (0).
+    optional header row of scenario names: text, a year or a date (without
+    one they are ``scenario1..S``). A factor left out, or a blank cell, is
+    not shocked (0). Blank rows and columns at the end of the range (a range
+    selected with room to spare) are left out.
     """
-    rows = as_rows(raw, "shocks")
+    rows = _trimmed(as_rows(raw, "shocks"))
     if len(rows[0]) < 2:
         raise ShapeMismatch("needs a column of factor names and at least one column of shocks", "shocks")
     keys = {name.strip().lower(): k for k, name in enumerate(factor_names)}
     first = rows[0]
-    header = (str(first[0]).strip().lower() not in keys and any(isinstance(c, str) and c.strip() for c in first[1:])
-              and all(c is None or isinstance(c, str) for c in first[1:]))
+    header = (str(first[0]).strip().lower() not in keys and any(_scenario_name(c) for c in first[1:])
+              and all(c is None or _scenario_name(c) for c in first[1:]))
     body = rows[1:] if header else rows
     if not body:
         raise ShapeMismatch("has a header but no rows of shocks below it", "shocks")
     count = len(first) - 1
-    names = (tuple(str(c).strip() if c and str(c).strip() else f"scenario{j + 1}" for j, c in enumerate(first[1:]))
+    names = (tuple(_scenario_name(c) or f"scenario{j + 1}" for j, c in enumerate(first[1:]))
              if header else tuple(f"scenario{j + 1}" for j in range(count)))
-    values = parse_numbers(tuple(tuple(r[1:]) for r in body), "shocks")
+    values = parse_numbers(tuple(tuple(r[1:]) for r in body), "shocks", (int(header), 1))
     shocks = np.zeros((len(factor_names), count))
     seen = set()
     for row, values_row in zip(body, values):
@@ -156,12 +167,43 @@ def parse_shocks(raw, factor_names) -> tuple[tuple[str, ...], np.ndarray]:
         if label not in keys:
             what = "a blank cell" if row[0] is None or row[0] == "" else f"'{row[0]}'"
             raise InvalidArgument(f"has {what} where a factor name is due; each row starts with one of "
-                                  f"{', '.join(factor_names)}", "shocks")
+                                  f"{', '.join(factor_names)} (a header row of scenario names holds text, years "
+                                  "or dates)", "shocks")
         if label in seen:
             raise InvalidArgument(f"has '{row[0].strip()}' twice; give each factor one row", "shocks")
         seen.add(label)
         shocks[keys[label]] = np.nan_to_num(values_row, nan=0.0)
     return names, shocks
+
+
+#: Whole numbers read as years in a header of scenario names (``2008``); shocks are decimals far below these.
+_YEARS = (1900, 2200)
+
+
+def _scenario_name(cell) -> str:
+    """The scenario name a header cell gives (text, a year, a date as ISO text), or "" for any other cell."""
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time() else cell.isoformat(sep=" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if type(cell) in (int, float) and float(cell).is_integer() and _YEARS[0] <= cell <= _YEARS[1]:
+        return str(int(cell))
+    return ""
+
+
+def _trimmed(rows: list) -> list:
+    """``rows`` without the rows and columns at their end whose every cell is blank (at least one of each kept)."""
+    def blank(cell):
+        return cell is None or (isinstance(cell, str) and not cell.strip())
+
+    while len(rows) > 1 and all(blank(c) for c in rows[-1]):
+        rows = rows[:-1]
+    width = len(rows[0])
+    while width > 1 and all(blank(row[width - 1]) for row in rows):
+        width -= 1
+    return rows if width == len(rows[0]) else [tuple(row[:width]) for row in rows]
 
 
 def fm_stress(positions: np.ndarray, returns: Table, factors: Table, n_worst: float = 5.0):

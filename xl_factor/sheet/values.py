@@ -526,19 +526,22 @@ def parse_bool(value, argument: str, default: bool) -> bool:
     raise InvalidArgument(f"must be TRUE or FALSE, got {_describe(cell)}", argument)
 
 
-def parse_numbers(value, argument: str) -> np.ndarray:
+def parse_numbers(value, argument: str, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
     """A block of plain numbers (no header or date column) as a 2-D float array, NaN for a blank cell.
 
     Any other cell (text, even text that reads as a number, TRUE/FALSE, an
     error value, a date) is refused with its position: a number is due there,
-    and a blank result would hide the mistake.
+    and a blank result would hide the mistake. ``origin``: the rows and
+    columns of the user's range above and left of the block (a header, a
+    label column), so that the position is counted in the range.
     """
     rows = as_rows(value, argument)
     values = to_float(rows)
     for i, j in np.argwhere(np.isnan(values)):
         cell = rows[i][j]
         if not (cell is None or cell == "" or (isinstance(cell, float) and math.isnan(cell))):
-            where = "" if values.size == 1 else f" in row {i + 1}, column {j + 1} of the range"
+            where = ("" if values.size == 1 and origin == (0, 0) else
+                     f" in row {i + 1 + origin[0]}, column {j + 1 + origin[1]} of the range")
             raise InvalidArgument(f"must hold numbers, got {_describe(cell)}{where}; give a number or leave it blank",
                                   argument)
     return values
