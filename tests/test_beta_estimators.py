@@ -55,7 +55,8 @@ def test_dimson_default_is_one_lag_and_an_asset_failure_stays_in_its_row(industr
     y = industry_excess.iloc[:60].copy()
     y.iloc[5:, 2] = np.nan  # Manuf keeps 5 rows: too few for 9 regressors
     out = call("FM_DIMSONBETA", excel_range(y), excel_range(ff_monthly[FF3]))
-    assert isinstance(out[2, 0], str) and out[2, 0].startswith("#FM! FM_DIMSONBETA: ") and "Manuf" in out[2, 0]
+    fm_line(out[2, 0], "FM_DIMSONBETA", r"asset: 'Manuf' has 4 rows with every lag and lead of the factors present; "
+                                         r"with 1 lag of 3 factors the regression needs at least 11")
     assert out[2, 1] is None
     good = [0, 1] + list(range(3, 12))
     assert_close(out[good].astype(float), dimson_direct(y.iloc[:, good], ff_monthly[FF3], 1))
@@ -184,6 +185,14 @@ BAD = [
     ("dimson lags 1.5", "FM_DIMSONBETA", lambda y, f: (r(y), r(f), 1.5), r"lags must be a whole number of periods"),
     ("dimson lags text", "FM_DIMSONBETA", lambda y, f: (r(y), r(f), "two"), r"lags"),
     ("dimson percent", "FM_DIMSONBETA", lambda y, f: (r(y * 100), r(f)), r"asset: column '\w+' looks like percent"),
+    ("dimson lags beyond the rows", "FM_DIMSONBETA", lambda y, f: (r(y), r(f), 15),
+     r"lags must be a whole number of periods from 1 to 14 for 120 periods of 3 factors \(each lag adds 3 slopes"),
+    ("dimson too few periods", "FM_DIMSONBETA", lambda y, f: (r(y.iloc[:12]), r(f.iloc[:12])),
+     r"factors has 12 periods; one lag and lead of 3 factors needs at least 13"),
+    ("dimson empty factor named as on the sheet", "FM_DIMSONBETA", lambda y, f: (r(y), r(f.assign(SMB=np.nan))),
+     r"factors: column 'SMB' has no values"),
+    ("sw market in percent named as on the sheet", "FM_SWBETA", lambda y, f: (r(y), r(f[["MktRF"]] * 100)),
+     r"factors: column 'MktRF' looks like percent"),
     ("sw two factors", "FM_SWBETA", lambda y, f: (r(y), r(f)),
      r"factors has 3 columns; Scholes-Williams takes one factor column \(the market\)"),
     ("sw rows", "FM_SWBETA", lambda y, f: (r(y, dates=False), r(f[["MktRF"]].iloc[:50], dates=False)),

@@ -33,10 +33,11 @@ def lead_lag(factors, lags: float = 1) -> np.ndarray:
 
     Rows are periods in time order (of the factors' own history, so the
     first row's lag is missing, not taken from another range); NaN past
-    either end. ``L = lags``, a whole number from 1 to ``T - 1``.
+    either end. ``L = lags``, a whole number from 1 to the most a regression
+    on them can take (:func:`_lags`).
     """
     f = as_2d(factors, "factors")
-    n_lags = _lags(lags, f.shape[0])
+    n_lags = _lags(lags, f.shape[0], f.shape[1])
     blocks = []
     for j in range(-n_lags, n_lags + 1):
         block = np.full(f.shape, np.nan)
@@ -53,11 +54,24 @@ def lead_lag_names(names, lags: int) -> tuple[str, ...]:
     return tuple(f"{name}(t{j:+d})" if j else name for j in range(-int(lags), int(lags) + 1) for name in names)
 
 
-def _lags(lags, n_periods: int) -> int:
+def _lags(lags, n_periods: int, n_factors: int) -> int:
+    """``lags`` as a whole number from 1 to the most ``n_periods`` rows of ``n_factors`` factors allow.
+
+    With ``L`` lags the regression has ``K (2L + 1)`` slopes and a constant,
+    and only the ``T - 2L`` middle rows have every lag and lead: it needs
+    ``T - 2L >= K (2L + 1) + 2``, so ``L <= (T - K - 2) / (2K + 2)``.
+    """
     value = float(lags)
-    if not value.is_integer() or not 1 <= value < n_periods:
-        raise InvalidArgument(f"must be a whole number of periods from 1 to {n_periods - 1}, got {value:g} "
-                              "(for no lags use FM_BETA)", "lags")
+    most = (n_periods - n_factors - 2) // (2 * n_factors + 2)
+    plural = "s" if n_factors > 1 else ""
+    if most < 1:
+        raise InvalidArgument(f"has {n_periods} periods; one lag and lead of {n_factors} factor{plural} needs at "
+                              f"least {3 * n_factors + 4}", "factors")
+    if not value.is_integer() or not 1 <= value <= most:
+        raise InvalidArgument(
+            f"must be a whole number of periods from 1 to {most} for {n_periods} periods of {n_factors} "
+            f"factor{plural} (each lag adds {n_factors} slope{plural} and takes a period off each end), got "
+            f"{value:g} (for no lags use FM_BETA)", "lags")
     return int(value)
 
 
@@ -71,7 +85,17 @@ def dimson_betas(returns, lagged_factors, n_factors: int, asset_names=None, fact
     """
     fit = fit_factor_model(returns, lagged_factors, True, asset_names, factor_names)
     offsets = fit.n_factors // int(n_factors)
-    return Betas(fit.betas.reshape(fit.n_assets, offsets, int(n_factors)).sum(axis=1), fit.failures)
+    failures = dict(fit.failures)
+    lagged_rows = ~np.isnan(fit.factors).any(axis=1)
+    for i, error in fit.failures.items():  # too few rows: said in lags, not in the K (2L + 1) columns of the design
+        rows = int((~np.isnan(fit.returns[:, i]) & lagged_rows).sum())
+        if rows < fit.n_factors + 2:
+            failures[i] = TooFewObservations(
+                f"'{fit.asset_names[i]}' has {rows} rows with every lag and lead of the factors present; with "
+                f"{offsets // 2} lag{'s' if offsets > 3 else ''} of {n_factors} factor{'s' if n_factors > 1 else ''} "
+                f"the regression needs at least {fit.n_factors + 2}: give it more rows or fewer lags",
+                error.argument)
+    return Betas(fit.betas.reshape(fit.n_assets, offsets, int(n_factors)).sum(axis=1), failures)
 
 
 def scholes_williams_betas(returns, lagged_market, asset_names=None, market_names=None) -> Betas:

@@ -18,13 +18,18 @@ from .values import Table
 
 
 def lead_lag_pair(asset: Table, factors: Table, lags: float) -> Paired:
-    """The asset's rows paired with the factors at ``t - lags .. t + lags`` (:func:`core.lead_lag`)."""
+    """The asset's rows paired with the factors at ``t - lags .. t + lags`` (:func:`core.lead_lag`).
+
+    The ranges are checked as they are on the sheet first (units, empty
+    columns, dates), so that a refusal names a column the user can see, not
+    a lagged copy of it.
+    """
+    p = pair(asset, factors)
     if asset.dates is not None and factors.dates is not None:
         order = time_order(factors.dates, factors.n_rows)
         design = core.lead_lag(factors.values[order], lags)
         names = core.lead_lag_names(factors.labels("f"), int(lags))
         return pair(asset, Table(design, names, factors.dates[order], factors.date_label))
-    p = pair(asset, factors)
     design = core.lead_lag(p.factors, lags)
     names = core.lead_lag_names(p.factor_names, int(lags))
     return Paired(p.asset, design, p.rows, p.asset_names, names)
