@@ -121,6 +121,30 @@ def test_bookhedge_leaves_out_an_empty_column_without_a_position(model):
                                                     1, 3, 1, 3))
 
 
+@pytest.mark.parametrize("function, extra, first_asset_row", [
+    ("FM_SCENARIO", ((("MktRF", -0.1),),), 1),
+    ("FM_ACTIVERISK", (), None),
+    ("FM_RISKCONTRIB", (), None),
+])
+def test_an_asset_that_cannot_be_fitted_and_is_not_held_shows_why_in_its_row(model, function, extra, first_asset_row):
+    """A constant column (a money-market fund) with a blank position: its row says why it has no numbers, as
+    FM_BETA's does, instead of staying blank like a column with no values; the held assets keep theirs."""
+    frame = model["y"].copy()
+    frame["Cash"] = 0.001
+    weights = np.append(POSITIONS / np.abs(POSITIONS).sum(), np.nan)
+    lead = (row(weights),) if function != "FM_ACTIVERISK" else (row(weights), row(np.append(np.full(12, 1 / 12), 0.0)))
+    with_cash = np.asarray(call(function, *lead, excel_range(frame), model["F"], *extra), dtype=object)
+    plain_lead = tuple(((r[0][:12],)) for r in lead)
+    plain = np.asarray(call(function, *plain_lead, model["R"], model["F"], *extra), dtype=object)
+    where = [i for i, r in enumerate(with_cash) if r[0] == "Cash"]
+    assert len(where) == 1
+    fm_line(with_cash[where[0], 1], function, r"returns: 'Cash' does not vary over its \d+ rows")
+    assert all(c is None for c in with_cash[where[0], 2:])
+    others = [i for i, r in enumerate(plain) if r[0] in INDUSTRIES]
+    mine = [i for i, r in enumerate(with_cash) if r[0] in INDUSTRIES]
+    assert_close(with_cash[mine, 1:].astype(float), plain[others, 1:].astype(float))
+
+
 # ---------------------------------------------------------------- FM_BOOKHEDGE in instruments
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import numpy as np
 from .. import core
 from ..core.errors import InvalidArgument, ShapeMismatch
 from .excel import dates_to_serials
+from .failures import mark_failures
 from .functions import fit, label_values, labelled, pair, stacked
 from .values import Table, as_rows, parse_numbers
 
@@ -67,6 +68,15 @@ def held_assets(amounts, fitted, names) -> np.ndarray:
             raise InvalidArgument(f"gives '{names[i]}' a {noun} of {values[i]:g}, but it has no returns; "
                                   f"give it returns or a blank {noun}", argument)
     return np.array(held, dtype=int)
+
+
+def per_asset_rows(fitted, held: np.ndarray, figures) -> np.ndarray:
+    """(N, C) rows of a book's figures per asset: ``figures`` (held, C) on the held assets, blank on the others,
+    and an asset that could not be fitted its own ``#FM!`` line, as every result with a row per asset has."""
+    figures = np.column_stack(figures) if isinstance(figures, (list, tuple)) else np.asarray(figures)
+    rows = np.full((fitted.n_assets, figures.shape[1]), np.nan)
+    rows[held] = figures
+    return mark_failures(rows, fitted.failures, axis=0)
 
 
 def _book(positions: np.ndarray, returns: Table, factors: Table):
@@ -120,8 +130,7 @@ def fm_activerisk(weights: np.ndarray, benchmark_weights: np.ndarray, returns: T
                                                 res.specific_var * var, res.systematic_pct)))
     by_factor = labelled("factor", ACTIVE_FACTOR_COLUMNS, p.factor_names,
                          np.column_stack([res.exposures, res.factor_vol_contrib * vol, res.factor_pct]))
-    per_asset = np.full((fitted.n_assets, len(ACTIVE_ASSET_COLUMNS)), np.nan)
-    per_asset[held] = np.column_stack([res.weights, res.mcr * vol, res.asset_vol_contrib * vol, res.asset_pct])
+    per_asset = per_asset_rows(fitted, held, [res.weights, res.mcr * vol, res.asset_vol_contrib * vol, res.asset_pct])
     return stacked(summary, by_factor, labelled("asset", ACTIVE_ASSET_COLUMNS, p.asset_names, per_asset))
 
 
@@ -129,9 +138,7 @@ def fm_scenario(positions: np.ndarray, returns: Table, factors: Table, shocks):
     fitted, p, w, held = _book(positions, returns, factors)
     names, matrix = parse_shocks(shocks, p.factor_names)
     res = core.scenario_pnl(w[held], fitted.alpha[held], fitted.betas[held], fitted.idio_var[held], matrix)
-    per_asset = np.full((fitted.n_assets, len(names)), np.nan)
-    per_asset[held] = res.asset_pnl
-    values = np.vstack([per_asset, res.book_pnl, np.full(len(names), res.alpha_pnl),
+    values = np.vstack([per_asset_rows(fitted, held, res.asset_pnl), res.book_pnl, np.full(len(names), res.alpha_pnl),
                         np.full(len(names), res.specific_vol)])
     return labelled("asset", names, p.asset_names + SCENARIO_ROWS, values)
 

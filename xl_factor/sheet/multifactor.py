@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import core
 from ..core.errors import InvalidArgument
-from .book import held_assets, one_per_asset
+from .book import held_assets, one_per_asset, per_asset_rows
 from .cells import labelled_columns
 from .failures import failure_line
 from .functions import (filled_columns, short_columns, fit, label_values, labelled, pair, per_input_row, stacked,
@@ -159,6 +159,5 @@ def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
             [res.total_var, res.total_vol, 1.0],
         ]),
     )
-    per_asset = np.full((fitted.n_assets, len(ASSET_COLUMNS)), np.nan)
-    per_asset[held] = np.column_stack([res.weights, res.mcr, res.asset_vol_contrib, res.asset_pct])
+    per_asset = per_asset_rows(fitted, held, [res.weights, res.mcr, res.asset_vol_contrib, res.asset_pct])
     return stacked(sources, labelled("asset", ASSET_COLUMNS, p.asset_names, per_asset))
