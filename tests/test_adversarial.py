@@ -206,6 +206,29 @@ def test_rf_in_decimals_is_subtracted(d, ff_monthly):
     np.testing.assert_allclose(numbers(got[1:, 1:]), d["y3"].sub(d["rf"]["RF"], axis=0).to_numpy(), rtol=RTOL)
 
 
+def test_a_monthly_rf_is_not_subtracted_from_daily_returns(daily_returns, ff_monthly):
+    """Daily returns against the Fama-French monthly RF: the dates match on the first of some months only, and
+    each match would subtract a month's rate from a day's return (32 of 1,258 rows came back so)."""
+    returns = daily_returns.loc["2013":"2017", ["MSFT", "KO"]]
+    rf = ff_monthly.loc["2013":"2017", ["RF"]]
+    assert_line(call("FM_EXCESS", excel_range(returns), excel_range(rf)), "FM_EXCESS", "rf",
+                "12 periods a year by its dates, returns 252")
+
+
+def test_rf_on_some_of_the_dates_keeps_every_row_of_returns(d):
+    """rf for the later half of the months only, newest first: every return row keeps its place, in the order
+    given; the months without a rate are blank, the others are returns minus rf (pandas' own subtraction)."""
+    y3, rf = d["y3"].iloc[::-1], d["rf"].iloc[T // 2:]
+    got = np.asarray(call("FM_EXCESS", excel_range(y3), excel_range(rf.iloc[::-1])), dtype=object)
+    assert got.shape == (len(y3) + 1, 4)
+    serials = (y3.index - pd.Timestamp("1899-12-30")).days.astype(float)
+    assert got[1:, 0].astype(float).tolist() == serials.tolist()
+    expected = y3.sub(rf["RF"].reindex(y3.index), axis=0).to_numpy()
+    values = np.array([[np.nan if c is None else c for c in r] for r in got[1:, 1:]], dtype=float)
+    np.testing.assert_allclose(values, expected, rtol=RTOL)
+    assert np.isnan(values[len(y3) - T // 2:]).all() and not np.isnan(values[:len(y3) - T // 2]).any()
+
+
 @pytest.mark.parametrize("function", ["FM_BETA", "FM_VARDECOMP", "FM_COVMAT"])
 @pytest.mark.parametrize("dated", [True, False])
 def test_daily_factors_in_percent_with_decimal_assets_are_refused(daily_returns, function, dated):

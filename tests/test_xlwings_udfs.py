@@ -761,13 +761,17 @@ def test_paramcount(cells):
 
 
 def test_excess(cells, data):
-    cell = cells["excess_series"]
+    cell = cells["excess_series"]  # rf from 1960 only: the returns' rows before it keep their place, blank
     common = data.ff_raw.index.intersection(data.rf_1960.index)
     expected = data.ff_raw.loc[common, INDUSTRIES].sub(data.rf_1960.loc[common, "RF"], axis=0)
-    assert shape(cell) == (len(common) + 1, 13)
+    assert shape(cell) == (len(data.ff_raw) + 1, 13)
     assert cell[0] == ["Date", *INDUSTRIES]
-    assert [row[0] for row in cell[1:]] == serials(common)
-    assert_close([row[1:] for row in cell[1:]], expected.to_numpy(), atol=RTOL * np.abs(expected.to_numpy()).max())
+    assert [row[0] for row in cell[1:]] == serials(data.ff_raw.index)
+    before = len(data.ff_raw) - len(common)
+    assert data.ff_raw.index[before] == common[0]
+    assert all(c == "" for row in cell[1:before + 1] for c in row[1:])
+    assert_close([row[1:] for row in cell[before + 1:]], expected.to_numpy(),
+                 atol=RTOL * np.abs(expected.to_numpy()).max())
 
     cell = cells["excess_number"]
     assert cell[0] == ["Date", "NoDur"] and len(cell) == len(data.ff_raw) + 1

@@ -313,12 +313,17 @@ def fm_excess(returns: Table, rf):
             raise ShapeMismatch(f"must be one column or a number, got {rf.n_cols} columns", "rf")
         check_rate(rf, "rf", periods)
         if returns.dates is not None and rf.dates is not None:
+            rf_periods = periods_per_year_of(rf)
+            if periods and rf_periods and rf_periods != periods:
+                raise InvalidArgument(
+                    f"has {rf_periods:g} periods a year by its dates, returns {periods:g}: a rate per period of one "
+                    "frequency does not apply to the other's periods; give rf on the returns' dates, per period of "
+                    "the returns", "rf")
             rows, rf_rows = match_dates(returns, rf, "returns", "rf")
-            keep = np.argsort(rows, kind="stable")  # the rows of returns in the order given
-            rows, rf_rows = rows[keep], rf_rows[keep]
-            excess = core.excess_returns(returns.values[rows], rf.values[rf_rows])
-            return with_index(returns, excess, returns.dates[rows])
-        rate = rf.values
+            rate = np.full((returns.n_rows, 1), np.nan)  # every row of returns keeps its place; unmatched: blank
+            rate[rows] = rf.values[rf_rows]
+        else:
+            rate = rf.values
     else:
         check_rate(rf, "rf", periods)
         rate = rf
