@@ -142,6 +142,44 @@ def test_returns_from_prices_follow_the_dates(d, ordering, serial):
         np.testing.assert_allclose(got_row, values.to_numpy(), rtol=RTOL)
 
 
+@pytest.mark.parametrize("newest_first", [False, True])
+@pytest.mark.parametrize("date_cell", [NA, None, "n/a"])
+def test_no_return_spans_a_row_without_a_date(d, newest_first, date_cell):
+    """A date cell holding #N/A, a blank or text: that period's price is unknown, so the return over it is blank,
+    as across a blank price; it was once P_t / P_(t-2) - 1, a return over two periods among one-period ones."""
+    prices = (1 + d["y3"]).cumprod() * 100
+    cells = [list(r) for r in excel_range(prices)]
+    cells[41][0] = date_cell  # the 40th period
+    cells = tuple(map(tuple, cells if not newest_first else cells[:1] + cells[1:][::-1]))
+    got = call("FM_RETURNS", cells)
+    expected = prices.pct_change()
+    expected.iloc[40:42] = np.nan  # the period without a date, and the one after it
+    rows = {r[0]: r[1:] for r in got[1:] if r[0] is not None and not (isinstance(r[0], float) and np.isnan(r[0]))}
+    assert len(rows) == T - 2  # every dated period but the first has its row
+    for stamp, values in expected.iloc[1:].drop(expected.index[40]).iterrows():
+        got_row = np.array([np.nan if v is None else v for v in rows[float((stamp.to_pydatetime() - EPOCH).days)]],
+                           dtype=float)
+        np.testing.assert_allclose(got_row, values.to_numpy(), rtol=RTOL)
+
+
+def test_undated_rows_among_dated_rows_in_no_order_are_refused(d):
+    prices = (1 + d["y3"]).cumprod() * 100
+    cells = [list(r) for r in excel_range(prices)]
+    cells[41][0] = None
+    cells[10], cells[20] = cells[20], cells[10]
+    assert_line(call("FM_RETURNS", tuple(map(tuple, cells))), "FM_RETURNS", "prices", "rows without a date among rows in "
+                "no date order")
+
+
+def test_a_refused_price_is_named_by_its_date_in_newest_first_prices(d):
+    prices = (1 + d["y3"]).cumprod() * 100
+    cells = [list(r) for r in excel_range(prices)]
+    cells = cells[:1] + cells[1:][::-1]
+    cells[3][2] = 0.0  # the third row of data: the 118th month
+    assert_line(call("FM_RETURNS", tuple(map(tuple, cells))), "FM_RETURNS", "prices",
+                f"column 'Durbl' has a price of 0 on {prices.index[-3].date()}")
+
+
 @pytest.mark.parametrize("prices", [(100.0, 101.0, 103.0, 104.0), (40.0, 41.0, 42.0, 45.0), (5.0, 6.0, 7.0, 8.0)])
 def test_whole_number_prices_are_never_dates(prices):
     """Rising whole-number prices stay a price column: FM_RETURNS keeps every column."""

@@ -15,11 +15,13 @@ from .errors import InvalidArgument, NoOverlap, ShapeMismatch, TooFewObservation
 from .validation import as_2d, check_finite
 
 
-def simple_returns(prices, argument: str = "prices", names=None) -> np.ndarray:
+def simple_returns(prices, argument: str = "prices", names=None, place=None) -> np.ndarray:
     """Simple returns ``P_t / P_{t-1} - 1`` of each column: one row fewer than ``prices``.
 
     Prices must be positive where present; a missing price makes the two
-    returns around it missing.
+    returns around it missing. ``place(row)``: where a row is in the
+    caller's range, for a refusal (``"in row 3"``, ``"on 2013-05-21"``;
+    default its row number here).
     """
     table = as_2d(prices, argument)
     check_finite(table, argument)
@@ -29,7 +31,8 @@ def simple_returns(prices, argument: str = "prices", names=None) -> np.ndarray:
     if bad.size:
         row, col = bad[0]
         column = f"'{names[col]}'" if names is not None else f"{col + 1}"
-        raise InvalidArgument(f"column {column} has a price of {table[row, col]:g} in row {row + 1}; prices must be "
+        where = place(row) if place is not None else f"in row {row + 1}"
+        raise InvalidArgument(f"column {column} has a price of {table[row, col]:g} {where}; prices must be "
                               "positive (a zero or negative price has no return): correct it or leave it blank",
                               argument)
     return table[1:] / table[:-1] - 1.0

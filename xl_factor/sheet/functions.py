@@ -13,6 +13,7 @@ import platform
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .. import __version__, core
 from ..core.errors import InvalidArgument, ShapeMismatch
@@ -331,18 +332,45 @@ def fm_excess(returns: Table, rf):
 
 
 def fm_returns(prices: Table):
-    """Returns in date order whatever the row order: each row's return is over the period since the one before it in time."""
+    """Returns in date order whatever the row order: each row's return is over the period since the one before it
+    in time. A row without a date (a blank or an error in its date cell) is a period whose price is unknown: the
+    return across it is blank, as it is across a blank price."""
     if prices.dates is not None:
         core.check_unique_dates(prices.dated_rows()[1], "prices")
     order = time_order(prices.dates, prices.n_rows)
-    values = core.simple_returns(prices.values[order], names=prices.labels("col"))
+    def place(row):  # of a refused price: its date, else its row in the range as given
+        date = None if prices.dates is None else prices.dates[order[row]]
+        return f"in row {order[row] + 1}" if date is None or date is pd.NaT else f"on {date.date()}"
+
+    values = core.simple_returns(prices.values[order], names=prices.labels("col"), place=place)
     if prices.dates is None:
         return with_index(prices, values, None)
+    values[_across_undated(prices, order)] = np.nan
     later = order[1:]  # each return belongs to the later of its two rows; the oldest row has none
     keep = np.sort(later)
     placed = np.empty_like(values)
     placed[np.searchsorted(keep, later)] = values
     return with_index(prices, placed, prices.dates[keep])
+
+
+def _across_undated(prices: Table, order: np.ndarray) -> np.ndarray:
+    """(T - 1,) True for each return (from row ``order[i]`` to row ``order[i + 1]``) that spans a row without a
+    date: in a range whose dated rows run one way (oldest or newest first), two rows next to each other in time
+    but not in the range have only undated rows between them.
+
+    Refused when undated rows sit among dated rows that run in no order: where they fall in time is unknown.
+    """
+    rows, dates = prices.dated_rows()
+    dated = np.zeros(prices.n_rows, dtype=bool)
+    dated[rows] = True
+    if not rows.size or dated[rows[0]:rows[-1] + 1].all():  # no undated row among the dated ones
+        return np.zeros(order.size - 1, dtype=bool)
+    steps = np.diff(dates.values.view(np.int64))
+    if not ((steps > 0).all() or (steps < 0).all()):
+        raise InvalidArgument("has rows without a date among rows in no date order, so where those periods fall "
+                              "in time is unknown; sort the range by date or fill in the missing dates", "prices")
+    earlier, later = order[:-1], order[1:]
+    return dated[earlier] & dated[later] & (np.abs(later - earlier) > 1)
 
 
 def fm_sharpe(returns: Table, periods_per_year=None):
