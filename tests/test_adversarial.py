@@ -218,6 +218,27 @@ def test_one_percent_column_among_decimals_is_refused_by_name(d, function, colum
     assert_line(result, function, f"column '{frame.columns[column]}'", "percent")
 
 
+def test_cash_returns_of_a_high_rate_era_are_returns_not_prices(ff_monthly):
+    """The one-month T-bill's return 1979-1984 (0.5-1.35% a month) is positive every month and smooth, as prices
+    are, but at a level a cash return has (at most 30% a year by its monthly dates): it was refused as prices
+    with the advice to take its returns. As a regressor it equals statsmodels."""
+    frame = ff_monthly.loc["1979":"1984"]
+    got = call("FM_REGRESS", excel_range(frame[["NoDur"]]), excel_range(frame[["MktRF", "RF"]]))
+    fit = sm.OLS(frame["NoDur"], sm.add_constant(frame[["MktRF", "RF"]])).fit()
+    np.testing.assert_allclose(numbers(got[1:4, 1]), fit.params.to_numpy(), rtol=RTOL)
+    assert not isinstance(call("FM_GRS", excel_range(frame[["NoDur", "Durbl", "RF"]]), excel_range(frame[["MktRF"]])),
+                          str)
+
+
+def test_a_smooth_positive_daily_series_at_that_level_is_still_prices(daily_returns):
+    """USD per JPY (about 0.009) day by day: 0.9% a day is no cash return (over 200% a year), so prices."""
+    frame = daily_returns.loc["2015":"2016", ["KO", "SP500"]]
+    jpy = 0.009 * (1 + 0.3 * frame["KO"]).cumprod()
+    assets = frame[["KO"]].assign(USDJPY=jpy.to_numpy())
+    assert_line(call("FM_BETA", excel_range(assets), excel_range(frame[["SP500"]])), "FM_BETA", "'USDJPY'",
+                "prices")
+
+
 @pytest.mark.parametrize("level,what", [(0.3, "an FX rate"), (0.05, "a penny stock"), (1.3, "EURUSD"), (95.0, "a bond price")])
 @pytest.mark.parametrize("position", ["asset", "factors"])
 def test_prices_are_not_returns(d, level, what, position):
