@@ -24,6 +24,7 @@ from statsmodels.regression.rolling import RollingOLS
 
 from conftest import FF3, INDUSTRIES, RTOL, assert_close
 from excel_shapes import excel_range, set_cell
+from test_bad_input import fm_line
 from xl_factor.sheet.catalogue import call
 
 FM_HEADER = ["", "premium", "std_err", "t", "p_value", "shanken_se", "shanken_t", "shanken_p"]
@@ -261,6 +262,41 @@ def test_pca_factor_rows_are_blank_where_an_asset_is_missing(monthly):
     _, vectors = reference_pca(returns.drop(returns.index[5]))
     assert_close(np.delete(factors, 5, axis=0), returns.drop(returns.index[5]).to_numpy() @ vectors[:, :2],
                  atol=RTOL * np.nanmax(np.abs(factors)))
+
+
+@pytest.mark.parametrize("trouble, line", [
+    ("late listing", r"returns: 'Enrgy' has 50 rows against 120 for the longest column"),
+    ("constant", r"returns: 'Enrgy' does not vary, so it has no part in any component"),
+])
+def test_pca_leaves_out_a_column_that_fails_alone_and_says_why_in_its_row(monthly, trouble, line):
+    """As the README says of PCA and the sample covariance: a late listing (it would cut every history to its
+    own) or a constant column fails alone; the other columns' components are numpy's on their own rows. It was
+    one line for the whole call (late listing), or signed rounding noise as loadings (constant)."""
+    returns = monthly["inds"].iloc[:120].copy()
+    if trouble == "late listing":
+        returns.iloc[:70, 3] = np.nan
+    else:
+        returns.iloc[:, 3] = 0.001
+    out = np.asarray(call("FM_PCA", excel_range(returns), 2), dtype=object)
+    fm_line(out[3, 0], "FM_PCA", line)
+    assert out[3, 1] is None
+    rest = returns.drop(columns="Enrgy")
+    values, vectors = reference_pca(rest)
+    assert_close(np.delete(out, 3, axis=0).astype(float), vectors[:, :2], atol=RTOL)
+    explained = np.asarray(call("FM_PCA", excel_range(returns), 2, "explained"), dtype=float)
+    assert_close(explained[0], values[:2] / values.sum())
+
+
+def test_pca_refuses_components_beyond_what_the_covariance_holds(monthly):
+    """k above the rank of the covariance (T - 1 for T rows, fewer when columns are combinations of others) would
+    be rounding noise given as loadings, and a different vector at each call."""
+    fm_line(call("FM_PCA", excel_range(monthly["inds"].iloc[:8]), 8), "FM_PCA",
+            r"k must be at most 7 for 8 rows with every asset present")
+    combo = monthly["inds"].iloc[:120].assign(Mix=lambda x: x["NoDur"] + x["Durbl"])
+    fm_line(call("FM_PCA", excel_range(combo), 13), "FM_PCA",
+            r"k must be at most 12: component 13 and later carry no variance")
+    fm_line(call("FM_PCA", excel_range(monthly["inds"].iloc[:120]), 1.0000000001), "FM_PCA",
+            r"k must be a whole number from 1 to 12 \(the number of asset columns\), got 1\.0000000001")
 
 
 # ---------------------------------------------------------------- FM_ROLLING_BETA, FM_EWMA_BETA

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conditioning import does_not_vary
+from .conditioning import CONDITION_LIMIT, does_not_vary
 from .errors import InvalidArgument, TooFewObservations
 from .validation import as_2d, check_finite, column_names
 
@@ -70,11 +70,18 @@ def principal_components(returns, k, asset_names=None) -> PrincipalComponents:
     if rows.shape[0] < 2:
         raise TooFewObservations(
             f"has {rows.shape[0]} rows with every asset present; principal components need at least 2", "returns")
+    if count > rows.shape[0] - 1:  # T rows give a covariance of rank at most T - 1: the rest would be rounding
+        raise InvalidArgument(f"k must be at most {rows.shape[0] - 1} for {rows.shape[0]} rows with every asset "
+                              f"present (their covariance has no more components), got {count}", "k")
     cov = np.atleast_2d(np.cov(rows, rowvar=False, ddof=1))
     total = float(np.trace(cov))
     if does_not_vary(rows).all() or not total > 0:  # by the one rule of core.conditioning
         raise InvalidArgument("has no variation: every column is constant, so there are no components", "returns")
     values, vectors = leading_eigenpairs(cov, count)
+    if not values[count - 1] * CONDITION_LIMIT**2 > values[0]:  # the conditioning rule: nothing left but rounding
+        rank = int(np.sum(values * CONDITION_LIMIT**2 > values[0]))
+        raise InvalidArgument(f"k must be at most {rank}: component {rank + 1} and later carry no variance (some "
+                              f"asset columns are combinations of others), got {count}", "k")
     loadings = vectors * _signs(vectors)
     factors = np.full((table.shape[0], count), np.nan)
     factors[complete] = rows @ loadings
@@ -148,7 +155,7 @@ def _signs(vectors: np.ndarray) -> np.ndarray:
 
 def _shown(value) -> str:
     try:
-        return f"{float(value):g}"
+        return f"{float(value):.15g}"
     except (TypeError, ValueError):
         return repr(value)
 

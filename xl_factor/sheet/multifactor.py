@@ -15,7 +15,7 @@ from .. import core
 from ..core.errors import InvalidArgument
 from .book import held_assets, one_per_asset, per_asset_rows
 from .cells import labelled_columns
-from .failures import failure_line
+from .failures import failure_line, mark_failures
 from .functions import (filled_columns, short_columns, fit, label_values, labelled, pair, per_input_row, stacked,
                         with_index)
 from .units import check_returns
@@ -57,15 +57,24 @@ def fm_pca(returns: Table, k: float, output: str = "loadings"):
     if key not in PCA_OUTPUTS:
         raise InvalidArgument(f"output must be loadings, factors or explained, got '{output}'", "output")
     check_returns(returns, "returns")
-    short = short_columns(returns.values, returns.labels("asset"), "returns")
-    if short:
-        raise next(iter(short.values()))
-    cols = filled_columns(returns.values)
-    pcs = core.principal_components(returns.values[:, cols], k, tuple(returns.labels("asset")[c] for c in cols))
-    if key == "loadings":
+    names = returns.labels("asset")
+    failures = short_columns(returns.values, names, "returns")
+    filled = filled_columns(returns.values)
+    # A column constant over its values fails alone, unless every column is (the core then says so of the range);
+    # one with a single value is left to the count of complete rows.
+    constant = core.does_not_vary(returns.values) & ((~np.isnan(returns.values)).sum(axis=0) > 1)
+    if not constant[filled].all():
+        failures.update((int(j), core.TooFewObservations(
+            f"'{names[j]}' does not vary, so it has no part in any component; leave it out", "returns"))
+            for j in filled if constant[j] and j not in failures)
+    cols = np.array([c for c in filled if c not in failures], dtype=int)
+    if not cols.size:
+        raise next(iter(failures.values())) if failures else InvalidArgument("has no values", "returns")
+    pcs = core.principal_components(returns.values[:, cols], k, tuple(names[c] for c in cols))
+    if key == "loadings":  # a row per asset column: a column that fails alone shows why in its row
         loadings = np.full((returns.n_cols, pcs.loadings.shape[1]), np.nan)
         loadings[cols] = pcs.loadings
-        return loadings
+        return mark_failures(loadings, failures, axis=0)
     if key == "explained":
         return pcs.explained[None, :]
     named = Table(pcs.factors, pcs.names if returns.names is not None else None, returns.dates, returns.date_label)
