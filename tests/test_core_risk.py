@@ -361,7 +361,7 @@ def test_factor_covariance_twelve_industries(ff_monthly, industry_excess):
             expected[i, j] = sum(B[i, k] * S[k, m] * B[j, m] for k in range(3) for m in range(3)) + (idio[i] if i == j else 0)
     got = factor_covariance(B, S, idio)
     assert_close(got, expected)
-    assert np.array_equal(got, got.T) or np.allclose(got, got.T, rtol=1e-15, atol=0)
+    assert np.array_equal(got, got.T)  # exactly: a sheet's =B2=A3 check, or a solver, may ask it of the cells
     # in sample the diagonal is each asset's sample variance
     assert_close(np.diag(got), y.var(axis=0, ddof=1))
     # the same from the package's own fit
@@ -376,6 +376,7 @@ def test_factor_covariance_twelve_industries(ff_monthly, industry_excess):
     sd = np.sqrt(np.diag(expected))
     assert_close(corr, expected / np.outer(sd, sd))
     assert np.all(np.diag(corr) == 1.0)
+    assert np.array_equal(corr, corr.T)
 
 
 def test_factor_covariance_single_factor(daily_returns):

@@ -26,7 +26,8 @@ def factor_covariance(betas, factor_cov, idio_var) -> np.ndarray:
     b = np.asarray(betas, dtype=float)
     if b.ndim == 1:
         b = b[:, None] if sigma.shape == (1, 1) else b[None, :]
-    cov = b @ sigma @ b.T
+    systematic = b @ sigma @ b.T
+    cov = (systematic + systematic.T) * 0.5  # exactly symmetric: the two products of a pair round apart by an ulp
     cov[np.diag_indices_from(cov)] += np.asarray(idio_var, dtype=float)
     return cov
 
