@@ -201,6 +201,11 @@ OPTION_REFUSALS = [
     ("covmat method", "FM_COVMAT", ("method", "ledoit"), r"method must be factor, sample or shrink"),
     ("annualize kind", "FM_ANNUALIZE", (0.01, "median", 12), r"kind must be one of mean, var, vol"),
     ("annualize zero periods", "FM_ANNUALIZE", (0.01, "mean", 0), r"periods_per_year must be a positive number"),
+    ("annualize negative variance", "FM_ANNUALIZE", (-0.0001, "var", 252),
+     r"value holds -0\.0001: a variance or a volatility cannot be negative"),
+    ("annualize negative vol in a range", "FM_ANNUALIZE", (((0.01, -0.02),), " VOL", 12),
+     r"value holds -0\.02 in row 1, column 2: a variance or a volatility cannot be negative"),
+    ("excess negative rate keeps its sign", "FM_EXCESS", ("rf", -0.75), r"rf looks like percent: -0\.75 a period"),
     ("paramcount zero", "FM_PARAMCOUNT", (0,), r"n_assets must be a whole number"),
     ("paramcount fraction", "FM_PARAMCOUNT", (2.5, 1), r"n_assets must be a whole number"),
     ("paramcount text", "FM_PARAMCOUNT", ("ten",), r"n_assets must be a number, got the text 'ten'"),
@@ -234,6 +239,15 @@ def _option_args(data, function, spec):
 def test_option_refusals(data, case):
     _, function, spec, pattern = case
     fm_line(call(function, *_option_args(data, function, spec)), function, pattern)
+
+
+def test_size_refuses_only_the_cells_it_cannot_size():
+    """FM_SIZE works cell by cell, as a sheet formula would: a variance of 0 shows its line in its own cell, named by
+    its place, and the other cells get budget / sqrt(variance x horizon); it once refused the whole range."""
+    got = call("FM_SIZE", ((1e6, 2e6, 1e6),), ((0.0004, 0.0001, 0.0),), 21)
+    np.testing.assert_allclose([got[0][0], got[0][1]], [1e6 / np.sqrt(0.0004 * 21), 2e6 / np.sqrt(0.0001 * 21)],
+                               rtol=1e-15)
+    fm_line(got[0][2], "FM_SIZE", r"variance must be positive .* \(row 1, column 3\)")
 
 
 def test_catalogue_has_at_least_forty_cases():

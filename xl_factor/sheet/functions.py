@@ -21,7 +21,7 @@ from ..core.validation import check_finite
 from .cache import PAIRS
 from .data_keys import data_key
 from .excel import dates_to_serials
-from .failures import mark_failures
+from .failures import failure_line, mark_failures
 from .units import check_rate, check_returns, check_scales, periods_per_year_of
 from .values import Table
 
@@ -191,8 +191,25 @@ def fm_size(vol_budget: np.ndarray, variance: np.ndarray, horizon_periods: float
             f"{variance.shape[1]}; give one number or ranges of the same shape", "variance") from None
     out = np.full(budget.shape, np.nan)
     ok = ~(np.isnan(budget) | np.isnan(var))
-    out[ok] = core.size_for_vol_budget(budget[ok], var[ok], horizon_periods)
-    return out
+    try:
+        out[ok] = core.size_for_vol_budget(budget[ok], var[ok], horizon_periods)
+        return out
+    except core.FactorModelError:
+        if budget.size == 1:
+            raise
+    # Then cell by cell, as the sheet's own formulas are: a refused cell shows its line, the others their sizes.
+    refused = {}
+    for i, j in zip(*np.nonzero(ok)):
+        try:
+            out[i, j] = core.size_for_vol_budget(budget[i, j], var[i, j], horizon_periods)
+        except core.FactorModelError as error:
+            refused[(int(i), int(j))] = error
+    if not refused:
+        return out
+    cells = out.astype(object)
+    for (i, j), error in refused.items():
+        cells[i, j] = failure_line(type(error)(f"{error} (row {i + 1}, column {j + 1})", error.argument))
+    return cells
 
 
 def fm_vardecomp(asset: Table, factors: Table):
@@ -399,7 +416,15 @@ def fm_sharpe(returns: Table, periods_per_year=None):
 
 
 def fm_annualize(value: np.ndarray, kind: str, periods_per_year: float):
-    return core.annualize(value, kind, periods_per_year)
+    annual = core.annualize(value, kind, periods_per_year)  # checks kind and periods_per_year first
+    if str(kind).strip().lower() in ("var", "vol"):
+        negative = np.argwhere(value < 0)
+        if negative.size:
+            i, j = negative[0]
+            where = "" if value.size == 1 else f" in row {i + 1}, column {j + 1}"
+            raise InvalidArgument(f"holds {value[i, j]:g}{where}: a variance or a volatility cannot be negative "
+                                  "(only a mean can: kind mean)", "value")
+    return annual
 
 
 def fm_pnl(position: float, asset: Table, factors: Table, horizon_periods: float = 1.0):

@@ -146,9 +146,10 @@ def check_rate(rate, argument: str, periods_per_year: float | None = None) -> No
     else:
         level, periods = abs(float(rate)), periods_per_year
     if level > RATE_MEDIAN or (periods and level * periods > RATE_ANNUAL):
-        per_year = f" ({level * periods:.3g} a year)" if periods else ""
+        shown = level if isinstance(rate, Table) else float(rate)  # a column's typical size; a number as given
+        per_year = f" ({shown * periods:.3g} a year)" if periods else ""
         raise InvalidArgument(
-            f"looks like percent: {level:.3g} a period{per_year} is no risk-free rate; give it as a decimal per "
+            f"looks like percent: {shown:.3g} a period{per_year} is no risk-free rate; give it as a decimal per "
             "period (divide percent by 100, an annual rate by the periods per year)", argument)
 
 
