@@ -37,9 +37,11 @@ def r(frame):
 
 # (id, function, builder of the arguments from the data, pattern of the documented line)
 REFUSALS = [
+    ("riskshare a blank in the hedge", "FM_RISKSHARE", lambda d: (r(d["inds"].iloc[:, :1]), r(d["f3"]), ((-1.0, None, 0.0),)),
+     r"hedge must hold a number for every factor, 0 for a factor not hedged \(a blank is not a zero\)"),
     # FM_FAMAMACBETH
     ("fm cov_type unknown", "FM_FAMAMACBETH", lambda d: (r(d["inds"]), r(d["f3"]), "robust"),
-     r"^#FM! FM_FAMAMACBETH: cov_type must be unadjusted or kernel, got 'robust'$"),
+     r"^#FM! FM_FAMAMACBETH: cov_type must be unadjusted or kernel \(Newey-West, also read as HAC\), got 'robust'$"),
     ("fm too few assets", "FM_FAMAMACBETH", lambda d: (r(d["inds"].iloc[:, :4]), r(d["f3"])),
      r"returns has 4 asset columns; a cross-section on 3 factors and a constant needs at least 5 assets"),
     ("fm too few rows", "FM_FAMAMACBETH", lambda d: (r(d["inds"].iloc[:4]), r(d["f3"])),

@@ -377,6 +377,22 @@ def test_factor_constant_on_the_used_rows_only(ff_monthly, industry_excess):
     assert "HML" in str(info.value)
 
 
+def test_a_factor_constant_over_one_assets_rows_fails_that_asset_and_says_to_give_it_history(ff_monthly,
+                                                                                            industry_excess):
+    """HML flat over the months Durbl has, varying over the others: the factors are fine, Durbl's history is what
+    is short; the line once told the user to drop HML from everyone's model. NoDur keeps statsmodels' numbers."""
+    y = industry_excess[["NoDur", "Durbl"]].iloc[:300].copy()
+    x = ff_monthly[["MktRF", "HML"]].iloc[:300].copy()
+    x.iloc[100:, 1] = 0.0
+    y.iloc[:100, 1] = np.nan
+    fit = fit_factor_model(y.to_numpy(), x.to_numpy(), asset_names=["NoDur", "Durbl"], factor_names=["MktRF", "HML"])
+    message = str(fit.failures[1])
+    assert "factor 'HML' is constant over the rows of 'Durbl'" in message
+    assert "give 'Durbl' more history, or leave it out" in message and "drop it" not in message
+    reference = sm.OLS(y["NoDur"], sm.add_constant(x)).fit()
+    assert_close(fit.betas[0], reference.params[["MktRF", "HML"]].to_numpy())
+
+
 @pytest.mark.parametrize("combination", ["sum", "scaled"])
 def test_collinear_factors_are_singular(ff_monthly, industry_excess, combination):
     y = industry_excess[["NoDur", "Enrgy"]].to_numpy()

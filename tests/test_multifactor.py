@@ -93,9 +93,10 @@ def test_famamacbeth_equals_linearmodels(monthly, which):
     assert summary["hac_lags"] is None
 
 
-def test_famamacbeth_kernel_equals_linearmodels_newey_west(monthly):
+@pytest.mark.parametrize("name", ["KERNEL", "hac"])  # HAC: FM_REGRESS's and statsmodels' name for Newey-West
+def test_famamacbeth_kernel_equals_linearmodels_newey_west(monthly, name):
     assets, factors = monthly["inds"], monthly["ff3"]
-    names, coef, summary = fm_parts(call("FM_FAMAMACBETH", excel_range(assets), excel_range(factors), "KERNEL"))
+    names, coef, summary = fm_parts(call("FM_FAMAMACBETH", excel_range(assets), excel_range(factors), name))
     lags = nw_lags(len(assets))
     ref, _ = linearmodels_fm(assets, factors, cov_type="kernel", kernel="bartlett", bandwidth=lags)
     assert summary["hac_lags"] == lags == 6

@@ -209,7 +209,7 @@ def FM_INFO():
 @xw.func(category='Factor Model')
 @xw.arg('returns', 'raw', doc='Test asset (excess) returns: one column per asset; rows where any asset or factor is missing are left out.')
 @xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
-@xw.arg('cov_type', 'raw', doc='unadjusted (default): std dev of the period premia / sqrt(T); kernel: Newey-West, Bartlett, floor(4 (T/100)^(2/9)) lags.')
+@xw.arg('cov_type', 'raw', doc='unadjusted (default): std dev of the period premia / sqrt(T); kernel (or HAC): Newey-West, Bartlett, floor(4 (T/100)^(2/9)) lags.')
 @xw.ret('raw')
 def FM_FAMAMACBETH(returns, factors, cov_type='unadjusted'):
     'Fama-MacBeth premia: full-sample betas, then one cross-sectional OLS with a constant per period; mean premia, FM std errors, t, p (t, T-1 df), Shanken-corrected ones beside, mean cross-sectional R2.'

@@ -134,8 +134,10 @@ def fama_macbeth(returns, factors, cov_type: str = "unadjusted", asset_names=Non
     ``N >= K + 2`` assets and ``T >= K + 2`` rows.
     """
     key = str(cov_type).strip().lower()
+    key = "kernel" if key == "hac" else key  # Newey-West under the name FM_REGRESS and statsmodels give it
     if key not in FM_COV_TYPES:
-        raise InvalidArgument(f"cov_type must be unadjusted or kernel, got {cov_type!r}", "cov_type")
+        raise InvalidArgument(f"cov_type must be unadjusted or kernel (Newey-West, also read as HAC), got {cov_type!r}",
+                              "cov_type")
     y, f, names, fnames = _balanced(returns, factors, asset_names, factor_names)
     n_obs, n_assets = y.shape
     k = f.shape[1]

@@ -297,24 +297,26 @@ def _covariance(fg: np.ndarray) -> np.ndarray:
 
 
 def _factor_problem(fg: np.ndarray, add_constant: bool, fnames, where: str, cov=None,
-                    extremes=None) -> SingularFactors | None:
+                    extremes=None, fix: str | None = None) -> SingularFactors | None:
     """The error for factors that do not vary or are collinear over the rows ``fg``, else ``None``.
 
     ``cov``: their covariance, and ``extremes``: their :func:`column_extremes`, when the caller has them.
+    ``fix``: what to do when the rows are some assets' own (the factors are fine elsewhere); by default the
+    factors themselves are at fault.
     """
     if add_constant:
         flat = does_not_vary(fg, extremes=extremes)
         if flat.any():
             return SingularFactors(
-                f"factor '{fnames[int(np.argmax(flat))]}' is constant {where}; drop it "
-                "(the constant is already in the model)", "factors")
+                f"factor '{fnames[int(np.argmax(flat))]}' is constant {where}; "
+                f"{fix or 'drop it (the constant is already in the model)'}", "factors")
         moments = cov if cov is not None else _covariance(fg)
     else:
         moments = fg.T @ fg / fg.shape[0]
     if ill_conditioned(moments):
         return SingularFactors(
             f"the factors are collinear {where} (one is a combination of the others, or nearly so); "
-            "drop the redundant factor", "factors")
+            f"{fix or 'drop the redundant factor'}", "factors")
     return None
 
 
@@ -327,7 +329,10 @@ def _group_problem(fg, add_constant, fnames, names, cols, argument) -> FactorMod
         return TooFewObservations(
             f"{assets} has {fg.shape[0]} rows with the asset and every factor present; "
             f"a regression on {k} factor{'s' if k > 1 else ''} needs at least {n_params + 1}", argument)
-    return _factor_problem(fg, add_constant, fnames, f"over the rows of {assets}")
+    them = "it" if len(cols) == 1 else "them"
+    return _factor_problem(fg, add_constant, fnames, f"over the rows of {assets}",
+                           fix=f"the factors are fine over their other rows: give {assets} more history, or leave {them} "
+                               "out")
 
 
 def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool) -> np.ndarray:

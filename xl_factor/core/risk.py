@@ -87,7 +87,8 @@ def hedged_factor_share(beta, hedge_per_unit, factor_cov, idio_var) -> float:
     if h.shape != b.shape:
         raise ShapeMismatch(f"hedge has {h.size} values but there are {b.size} factors; give one per factor", "hedge")
     if not np.all(np.isfinite(h)):
-        raise InvalidArgument("hedge must hold a number for every factor", "hedge")
+        raise InvalidArgument("hedge must hold a number for every factor, 0 for a factor not hedged (a blank is not "
+                              "a zero)", "hedge")
     return factor_share(b + h, factor_cov, idio_var)
 
 

@@ -185,7 +185,7 @@ CATALOGUE: tuple[Function, ...] = (
     # Multi-factor asset pricing, statistical factors and risk attribution (xl_factor.sheet.multifactor).
     Function("FM_FAMAMACBETH", "Fama-MacBeth premia: full-sample betas, then one cross-sectional OLS with a constant per period; mean premia, FM std errors, t, p (t, T-1 df), Shanken-corrected ones beside, mean cross-sectional R2.",
              (_TEST_ASSETS, _FACTORS,
-              Arg("cov_type", "text", "unadjusted (default): std dev of the period premia / sqrt(T); kernel: Newey-West, Bartlett, floor(4 (T/100)^(2/9)) lags.", "unadjusted")),
+              Arg("cov_type", "text", "unadjusted (default): std dev of the period premia / sqrt(T); kernel (or HAC): Newey-West, Bartlett, floor(4 (T/100)^(2/9)) lags.", "unadjusted")),
              mf.fm_famamacbeth, "labelled table: premium std_err t p_value shanken_se shanken_t shanken_p per const and factor; a blank row; mean_r2 n_periods n_assets hac_lags"),
     Function("FM_GRS", "Gibbons-Ross-Shanken test that all alphas are 0: F = (T-N-K)/N * a' S^-1 a / (1 + m' W^-1 m), S residual and W factor covariance divided by T, m factor means; F ~ F(N, T-N-K).",
              (_TEST_ASSETS, _FACTORS), mf.fm_grs, "labelled: f_stat df_num df_den p_value"),
