@@ -83,6 +83,39 @@ def test_header_row_is_text_and_no_numbers():
     assert parse_table((("a", 1.0), (0.1, 0.2), (0.3, 0.4)), "asset").names is None
 
 
+@pytest.mark.parametrize("corner", ["Date", "Trade date", "Datum"])
+def test_a_date_word_over_dates_beside_whole_numbers_is_a_header_of_security_ids(corner):
+    """CRSP PERMNOs or Tokyo tickers head the columns as numbers; the header row was read as a data row (its
+    date cell text, so an undated row) and the labels were lost."""
+    rows = ((corner, 10107.0, 7203, "KO"),) + tuple((d, 27.0 + i, 1500.0 + i, 40.0) for i, d in enumerate(DAYS))
+    table = parse_table(rows, "prices")
+    assert table.names == ("10107", "7203", "KO") and table.date_label == corner
+    assert list(table.dates) == [pd.Timestamp(d) for d in DAYS]
+    assert table.values[:, 0].tolist() == [27.0, 28.0, 29.0, 30.0, 31.0]
+
+
+@pytest.mark.parametrize("first", [
+    (dt.datetime(2019, 12, 31), 10107.0, 55976.0),  # a data row: its date cell holds a date
+    ("Date", 27.5, 55976.0),  # a price with cents: no id
+    (None, 10107.0, 55976.0),  # no date word over the column
+])
+def test_a_row_of_numbers_is_data_unless_a_date_word_heads_the_dates_and_every_number_is_whole(first):
+    rows = (first,) + tuple((d, 27.0 + i, 30.0) for i, d in enumerate(DAYS))
+    assert parse_table(rows, "prices").names is None
+
+
+def test_one_stray_cell_in_a_short_date_column_is_a_row_without_a_date():
+    """Eight dates and an #N/A: the column is still the period index (it was read as data once a stray cell was
+    more than a tenth of it), and the #N/A row holds no data."""
+    days = [dt.datetime(2020, 1, 2) + dt.timedelta(days=i) for i in range(9)]
+    rows = tuple((-2146826246 if i == 4 else d, 100.0 + i) for i, d in enumerate(days))
+    table = parse_table(rows, "prices")
+    assert table.dates is not None and pd.isna(table.dates[4])
+    assert np.isnan(table.values[4, 0]) and table.values[[0, 8], 0].tolist() == [100.0, 108.0]
+    two = parse_table(((days[0], 1.0), ("n/a", 2.0)), "prices")  # one date and one stray: not a date column
+    assert two.dates is None
+
+
 def test_numbers_booleans_errors_and_text_in_one_conversion():
     rows = [(0.5, True, -2146826246, "x", None, 2.0, False, 1.0)]
     got = to_float(rows)

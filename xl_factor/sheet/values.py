@@ -4,7 +4,8 @@ A cell is a ``float``, ``None`` (blank), ``str``, ``bool``, ``datetime`` or
 an ``int`` COM error code. The rules (the function reference repeats them):
 
 * **Header row**: the first row is a row of labels when it holds text and no
-  numbers.
+  numbers, or a date word over a column of dates beside whole numbers
+  (numeric security ids).
 * **Date column**: the first column (of a range with at least two columns)
   is the period index when its non-blank cells are all dates, either as
   ``datetime`` (classic Excel; time-zone-aware ones are read at their
@@ -150,8 +151,8 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     """
     rows = as_rows(value, argument)
     names = None
-    if _is_header(rows[0]):
-        names = tuple("" if c is None else str(c).strip() for c in rows[0])
+    if _is_header(rows[0]) or _is_numbered_header(rows):
+        names = tuple(_label(c) for c in rows[0])
         rows = rows[1:]
         if not rows:
             raise ShapeMismatch("has a header but no data rows; select the data below the labels too", argument)
@@ -331,6 +332,32 @@ def _cell_number(cell) -> float:
     return np.nan
 
 
+def _is_numbered_header(rows) -> bool:
+    """A header of numeric security ids (CRSP PERMNOs, Tokyo or Seoul tickers: ``Date | 7203 | 6758``): a date word
+    over a column of dates, and whole numbers (or text) beside it. A row of data has a date, not a date word, there."""
+    first = rows[0]
+    if len(rows) < 2 or not isinstance(first[0], str) or not _DATE_LABEL.search(first[0]):
+        return False
+    if not isinstance(rows[1][0], (datetime, date)):
+        return False
+    numbers = 0
+    for cell in first[1:]:
+        if type(cell) in (int, float) and not is_error_code(cell) and math.isfinite(cell) and float(cell).is_integer():
+            numbers += 1
+        elif not (cell is None or isinstance(cell, str)):
+            return False
+    return numbers > 0
+
+
+def _label(cell) -> str:
+    """A header cell as a label: text stripped, a whole number without its '.0', a blank as ''."""
+    if cell is None:
+        return ""
+    if type(cell) in (int, float) and float(cell).is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
 def _is_header(row) -> bool:
     has_text = False
     for cell in row:
@@ -361,7 +388,8 @@ def _general_dates(cells: list, label: str | None) -> pd.DatetimeIndex | None:
     present = [cells[i] for i in filled]
     kinds = {type(c) for c in present}
     stamps = [c for c in present if isinstance(c, (datetime, date))]
-    if stamps and (len(stamps) == len(present) or len(stamps) >= 0.9 * len(present)):
+    strays = len(present) - len(stamps)
+    if stamps and (not strays or (len(stamps) >= 2 and strays <= max(1, 0.1 * len(present)))):
         # Datetime cells are never returns: the column is the period index, and a stray cell in it (#N/A,
         # text, a repeated header) is a row without a date, which holds no data.
         return _with_blanks(cells, _wall_clock(stamps), [isinstance(c, (datetime, date)) for c in cells])
