@@ -171,13 +171,20 @@ def test_undated_rows_among_dated_rows_in_no_order_are_refused(d):
                 "no date order")
 
 
-def test_a_refused_price_is_named_by_its_date_in_newest_first_prices(d):
+def test_a_refused_price_fails_its_column_alone_named_by_its_date_in_newest_first_prices(d):
+    """A zero price in Durbl (newest first, the third row of data): Durbl's column says so, naming the date (it
+    once named row 98, counted after sorting, and refused every column); the others are pandas' returns."""
     prices = (1 + d["y3"]).cumprod() * 100
     cells = [list(r) for r in excel_range(prices)]
     cells = cells[:1] + cells[1:][::-1]
     cells[3][2] = 0.0  # the third row of data: the 118th month
-    assert_line(call("FM_RETURNS", tuple(map(tuple, cells))), "FM_RETURNS", "prices",
-                f"column 'Durbl' has a price of 0 on {prices.index[-3].date()}")
+    got = np.asarray(call("FM_RETURNS", tuple(map(tuple, cells))), dtype=object)
+    assert_line(got[1, 2], "FM_RETURNS", "prices", f"column 'Durbl' has a price of 0 on {prices.index[-3].date()}")
+    assert all(c is None for c in got[2:, 2])
+    expected = prices[["NoDur", "Manuf"]].pct_change().iloc[1:].to_numpy()[::-1]
+    np.testing.assert_allclose(got[1:, [1, 3]].astype(float), expected, rtol=RTOL)
+    only = call("FM_RETURNS", tuple(tuple(r[:1] + r[2:3]) for r in cells))  # the one column: the whole call
+    assert_line(only, "FM_RETURNS", "prices", "column 'Durbl' has a price of 0")
 
 
 @pytest.mark.parametrize("prices", [(100.0, 101.0, 103.0, 104.0), (40.0, 41.0, 42.0, 45.0), (5.0, 6.0, 7.0, 8.0)])

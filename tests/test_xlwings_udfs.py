@@ -148,7 +148,8 @@ class Data:
             "mkt_const": com_range(self.mkt.assign(Const=0.005)),
             "block_250": com_range(self.inds.iloc[:250, :2], dates=False, header=False),
             "block_249": com_range(self.ff3.iloc[:249], dates=False, header=False),
-            "prices_zero": com_range(self.prices.iloc[:5].assign(MSFT=[300.0, 0.0, 301.0, 302.0, 303.0])),
+            # one column: a zero price fails its column alone, and here that is the whole call
+            "prices_zero": com_range(self.prices.iloc[:5][["MSFT"]].assign(MSFT=[300.0, 0.0, 301.0, 302.0, 303.0])),
         }
         # Per-period variances of the daily stocks, for FM_SIZE.
         self.stock_var = self.stocks.var(ddof=1).to_numpy()

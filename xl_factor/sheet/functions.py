@@ -351,23 +351,44 @@ def fm_excess(returns: Table, rf):
 def fm_returns(prices: Table):
     """Returns in date order whatever the row order: each row's return is over the period since the one before it
     in time. A row without a date (a blank or an error in its date cell) is a period whose price is unknown: the
-    return across it is blank, as it is across a blank price."""
+    return across it is blank, as it is across a blank price. A column with a price the core refuses (zero or
+    negative) shows its line in its first cell; the other columns get their returns."""
     if prices.dates is not None:
         core.check_unique_dates(prices.dated_rows()[1], "prices")
     order = time_order(prices.dates, prices.n_rows)
+    names = prices.labels("col")
+
     def place(row):  # of a refused price: its date, else its row in the range as given
         date = None if prices.dates is None else prices.dates[order[row]]
         return f"in row {order[row] + 1}" if date is None or date is pd.NaT else f"on {date.date()}"
 
-    values = core.simple_returns(prices.values[order], names=prices.labels("col"), place=place)
+    ordered = prices.values[order]
+    failures = {}
+    for j in np.flatnonzero((ordered <= 0).any(axis=0)):
+        try:
+            core.simple_returns(ordered[:, [j]], names=names[j:j + 1], place=place)
+        except core.FactorModelError as error:
+            failures[int(j)] = error
+    if failures and len(failures) == filled_columns(ordered).size:
+        raise failures[min(failures)]
+    if failures:
+        ordered = ordered.copy()
+        ordered[:, list(failures)] = np.nan
+    values = core.simple_returns(ordered, names=names, place=place)
     if prices.dates is None:
-        return with_index(prices, values, None)
+        return _column_failures(with_index(prices, values, None), prices, failures)
     values[_across_undated(prices, order)] = np.nan
     later = order[1:]  # each return belongs to the later of its two rows; the oldest row has none
     keep = np.sort(later)
     placed = np.empty_like(values)
     placed[np.searchsorted(keep, later)] = values
-    return with_index(prices, placed, prices.dates[keep])
+    return _column_failures(with_index(prices, placed, prices.dates[keep]), prices, failures)
+
+
+def _column_failures(out: np.ndarray, table: Table, failures: dict) -> np.ndarray:
+    """``out`` (:func:`with_index` of ``table``) with each failed column's line in its first cell, the rest blank."""
+    return mark_failures(out, failures, axis=1, row_offset=int(table.names is not None),
+                         col_offset=int(table.dates is not None))
 
 
 def _across_undated(prices: Table, order: np.ndarray) -> np.ndarray:
