@@ -227,8 +227,8 @@ def test_one_percent_column_among_decimals_is_refused_by_name(d, function, colum
 
 def test_cash_returns_of_a_high_rate_era_are_returns_not_prices(ff_monthly):
     """The one-month T-bill's return 1979-1984 (0.5-1.35% a month) is positive every month and smooth, as prices
-    are, but at a level a cash return has (at most 30% a year by its monthly dates): it was refused as prices
-    with the advice to take its returns. As a regressor it equals statsmodels."""
+    are; labelled RF, at a level a cash return has (at most 30% a year by its monthly dates), it is a return: it
+    was refused as prices with the advice to take its returns. As a regressor it equals statsmodels."""
     frame = ff_monthly.loc["1979":"1984"]
     got = call("FM_REGRESS", excel_range(frame[["NoDur"]]), excel_range(frame[["MktRF", "RF"]]))
     fit = sm.OLS(frame["NoDur"], sm.add_constant(frame[["MktRF", "RF"]])).fit()
@@ -237,13 +237,18 @@ def test_cash_returns_of_a_high_rate_era_are_returns_not_prices(ff_monthly):
                           str)
 
 
-def test_a_smooth_positive_daily_series_at_that_level_is_still_prices(daily_returns):
-    """USD per JPY (about 0.009) day by day: 0.9% a day is no cash return (over 200% a year), so prices."""
-    frame = daily_returns.loc["2015":"2016", ["KO", "SP500"]]
-    jpy = 0.009 * (1 + 0.3 * frame["KO"]).cumprod()
-    assets = frame[["KO"]].assign(USDJPY=jpy.to_numpy())
-    assert_line(call("FM_BETA", excel_range(assets), excel_range(frame[["SP500"]])), "FM_BETA", "'USDJPY'",
-                "prices")
+@pytest.mark.parametrize("label, every", [("USDperJPY", "ME"), ("USDperINR", "QE"), ("RF", "D")])
+def test_a_price_at_a_cash_return_level_is_still_prices(ff_monthly, label, every):
+    """USD per JPY (about 0.011) month by month, USD per INR quarter by quarter: no level tells them from a T-bill's
+    returns, so only a column labelled as cash is read as one; and one labelled RF at 1.1% a day is no cash
+    return either (a level-only rule let the FX rates through as returns once)."""
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2010-01-31", periods=36, freq=every)
+    level = 0.011 + 0.0015 * np.sin(np.arange(36) / 6) + rng.normal(0, 0.0002, 36)
+    price = pd.DataFrame({label: level}, index=dates)
+    market = pd.DataFrame({"Mkt": ff_monthly["MktRF"].to_numpy()[-36:] / (21 if every == "D" else 1)}, index=dates)
+    assert_line(call("FM_BETA", excel_range(price), excel_range(market)), "FM_BETA", f"'{label}'", "prices")
+    assert_line(call("FM_SHARPE", excel_range(price), 12.0), "FM_SHARPE", f"'{label}'", "prices")
 
 
 @pytest.mark.parametrize("level,what", [(0.3, "an FX rate"), (0.05, "a penny stock"), (1.3, "EURUSD"), (95.0, "a bond price")])

@@ -14,10 +14,12 @@ or one price column among returns, is refused by name. The rules:
 * **prices**: a column that varies, is positive in every one of at least
   ``PRICE_MIN_ROWS`` periods, is above ``PRICE_LEVEL`` (0.5% a period) in the
   median, and is smooth (its median change is under ``PRICE_SMOOTHNESS`` of its
-  median level): an FX rate, an index level, a penny stock. Unless its dates
-  tell the frequency and its level is one a cash return has, at most
-  ``RATE_ANNUAL`` a year: a T-bill or money-market fund's returns (0.8% a
-  month in 1981, 5% a year) are positive and smooth too;
+  median level): an FX rate, an index level, a penny stock. Unless its label
+  names a cash return (:data:`CASH_LABEL`: RF, T-bill, cash, money market)
+  and its level is one a cash return has (at most ``RATE_ANNUAL`` a year when
+  the dates tell the frequency, else ``RATE_MEDIAN`` a period): a T-bill's
+  returns (0.8% a month in 1981) are positive and smooth too, and no level
+  tells them from an FX rate's (USD per JPY, about 0.009);
 * **scale against the other series**: a column whose typical size is more
   than ``SCALE_RATIO`` times the median of the other range's columns (asset
   against factors and the reverse), or of its own range's columns (three or
@@ -29,6 +31,8 @@ A refusal names the argument and the column and says what to do.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -100,7 +104,7 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
             _refuse_percent(argument, names[j], column, f"typical size {size[j]:.3g} a period")
         if lowest[j] < -1.0 - FALL_MARGIN:
             _refuse_percent(argument, names[j], column, f"a value of {lowest[j]:.3g}, a fall of more than 100%")
-        if lowest[j] > 0 and _smooth_level(column) and not _cash_like(size[j], periods or periods_per_year_of(table)):
+        if lowest[j] > 0 and _smooth_level(column) and not _cash_return(names[j], size[j], periods, table):
             raise InvalidArgument(
                 f"column '{names[j]}' looks like prices, not returns (positive every period, smooth, around "
                 f"{size[j]:.3g}); turn prices into returns with FM_RETURNS", argument)
@@ -153,10 +157,17 @@ def check_rate(rate, argument: str, periods_per_year: float | None = None) -> No
             "period (divide percent by 100, an annual rate by the periods per year)", argument)
 
 
-def _cash_like(level: float, periods: float | None) -> bool:
-    """True for a typical size a cash return can have over one period of a known frequency: at most ``RATE_ANNUAL``
-    a year. Without the frequency a smooth positive series is taken for prices."""
-    return periods is not None and level * periods <= RATE_ANNUAL
+#: Labels of a cash return's column (the risk-free rate, a T-bill, a money-market fund), matched in any case.
+CASH_LABEL = re.compile(r"^(rf|r_f|risk[- _]?free.*|t[- ]?bills?.*|cash.*|money[- _]?market.*|mmf)$", re.IGNORECASE)
+
+
+def _cash_return(name: str, level: float, periods: float | None, table: Table) -> bool:
+    """True for a column labelled as a cash return at a level one has: at most ``RATE_ANNUAL`` a year when the
+    dates tell the frequency (``periods``, or read from ``table``), else ``RATE_MEDIAN`` a period."""
+    if not CASH_LABEL.match(str(name).strip()):
+        return False
+    periods = periods or periods_per_year_of(table)
+    return level * periods <= RATE_ANNUAL if periods else level <= RATE_MEDIAN
 
 
 def _smooth_level(column: np.ndarray) -> bool:
