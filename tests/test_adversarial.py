@@ -162,6 +162,14 @@ def test_no_return_spans_a_row_without_a_date(d, newest_first, date_cell):
         np.testing.assert_allclose(got_row, values.to_numpy(), rtol=RTOL)
 
 
+@pytest.mark.parametrize("header", [True, False])
+def test_a_refused_price_in_an_undated_range_is_named_by_its_row_in_the_range(header):
+    rows = ((10.0, 5.0), (11.0, 5.5), (12.0, 0.0), (13.0, 6.0))
+    got = call("FM_RETURNS", (("A", "B"),) + rows if header else rows)
+    assert_line(got[1][1] if header else got[0][1], "FM_RETURNS", "prices",
+                f"column '{'B' if header else 'col2'}' has a price of 0 in row {4 if header else 3} of the range")
+
+
 def test_undated_rows_among_dated_rows_in_no_order_are_refused(d):
     prices = (1 + d["y3"]).cumprod() * 100
     cells = [list(r) for r in excel_range(prices)]

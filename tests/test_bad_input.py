@@ -201,10 +201,11 @@ OPTION_REFUSALS = [
     ("covmat method", "FM_COVMAT", ("method", "ledoit"), r"method must be factor, sample or shrink"),
     ("annualize kind", "FM_ANNUALIZE", (0.01, "median", 12), r"kind must be one of mean, var, vol"),
     ("annualize zero periods", "FM_ANNUALIZE", (0.01, "mean", 0), r"periods_per_year must be a positive number"),
-    ("annualize negative variance", "FM_ANNUALIZE", (-0.0001, "var", 252),
-     r"value holds -0\.0001: a variance or a volatility cannot be negative"),
+    ("annualize negative vol", "FM_ANNUALIZE", (-0.01, "vol", 252), r"value holds -0\.01: a volatility cannot be negative"),
     ("annualize negative vol in a range", "FM_ANNUALIZE", (((0.01, -0.02),), " VOL", 12),
-     r"value holds -0\.02 in row 1, column 2: a variance or a volatility cannot be negative"),
+     r"value holds -0\.02 in row 1, column 2: a volatility cannot be negative"),
+    ("size bad horizon over a range", "FM_SIZE", (((1e6, 2e6),), ((0.0004, 0.0009),), -1.0),
+     r"^#FM! FM_SIZE: horizon_periods must be a positive number"),
     ("excess negative rate keeps its sign", "FM_EXCESS", ("rf", -0.75), r"rf looks like percent: -0\.75 a period"),
     ("paramcount zero", "FM_PARAMCOUNT", (0,), r"n_assets must be a whole number"),
     ("paramcount fraction", "FM_PARAMCOUNT", (2.5, 1), r"n_assets must be a whole number"),
@@ -239,6 +240,14 @@ def _option_args(data, function, spec):
 def test_option_refusals(data, case):
     _, function, spec, pattern = case
     fm_line(call(function, *_option_args(data, function, spec)), function, pattern)
+
+
+def test_annualize_var_takes_a_covariance_matrix_with_its_negative_entries(data):
+    """kind var annualises covariances too (as FM_COVMAT's periods_per_year does): negative off the diagonal."""
+    cov = np.cov(np.column_stack([data["y"].to_numpy().ravel(), data["f"].to_numpy().ravel()]), rowvar=False)
+    cov[0, 1] = cov[1, 0] = -abs(cov[0, 1])
+    got = call("FM_ANNUALIZE", tuple(map(tuple, cov.tolist())), "var", 12)
+    np.testing.assert_allclose(np.asarray(got, dtype=float), cov * 12, rtol=1e-15)
 
 
 def test_size_refuses_only_the_cells_it_cannot_size():

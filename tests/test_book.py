@@ -121,12 +121,12 @@ def test_bookhedge_leaves_out_an_empty_column_without_a_position(model):
                                                     1, 3, 1, 3))
 
 
-@pytest.mark.parametrize("function, extra, first_asset_row", [
-    ("FM_SCENARIO", ((("MktRF", -0.1),),), 1),
-    ("FM_ACTIVERISK", (), None),
-    ("FM_RISKCONTRIB", (), None),
+@pytest.mark.parametrize("function, extra", [
+    ("FM_SCENARIO", ((("MktRF", -0.1),),)),
+    ("FM_ACTIVERISK", ()),
+    ("FM_RISKCONTRIB", ()),
 ])
-def test_an_asset_that_cannot_be_fitted_and_is_not_held_shows_why_in_its_row(model, function, extra, first_asset_row):
+def test_an_asset_that_cannot_be_fitted_and_is_not_held_shows_why_in_its_row(model, function, extra):
     """A constant column (a money-market fund) with a blank position: its row says why it has no numbers, as
     FM_BETA's does, instead of staying blank like a column with no values; the held assets keep theirs."""
     frame = model["y"].copy()
@@ -236,12 +236,21 @@ def test_scenario_without_a_header_names_the_scenarios(model):
     assert_close(body(out, 13, 1).ravel(), (POSITIONS @ model["B"][:, 0]) * np.array([-0.1, -0.2]))
 
 
+def test_scenario_header_with_an_empty_text_cell_names_that_scenario(model):
+    """A header cell holding "" (a formula's empty text) over a column of shocks: the row is still the header and
+    that scenario is scenario2 (a review of the shocks rule found it refused as 'crash' in a number's place)."""
+    out = call("FM_SCENARIO", row(POSITIONS), model["R"], model["F"], ((None, "crash", ""), ("MktRF", -0.1, -0.2)))
+    table = np.asarray(out, dtype=object)
+    assert list(table[0]) == ["asset", "crash", "scenario2"]
+    assert_close(body(out, 13, 1).ravel(), (POSITIONS @ model["B"][:, 0]) * np.array([-0.1, -0.2]))
+
+
 def test_scenario_reads_years_and_dates_as_names_and_leaves_out_spare_blank_rows_and_columns(model):
     """Scenarios are often named by their year or day; a range selected with room to spare has blank rows and
     columns at its end, which hold no scenario (they were once refused, or made an all-zero scenario)."""
     import datetime as dt
 
-    shocks = ((None, 2008.0, dt.datetime(2020, 3, 16), None),
+    shocks = ((None, 2008.0, dt.datetime(2020, 3, 16), " "),  # a header cell a formula left as text of a space
               ("MktRF", -0.17, -0.12, None),
               ("SMB", None, -0.02, ""),
               (None, None, None, None),

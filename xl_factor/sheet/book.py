@@ -159,7 +159,7 @@ def parse_shocks(raw, factor_names) -> tuple[tuple[str, ...], np.ndarray]:
     keys = {name.strip().lower(): k for k, name in enumerate(factor_names)}
     first = rows[0]
     header = (str(first[0]).strip().lower() not in keys and any(_scenario_name(c) for c in first[1:])
-              and all(c is None or _scenario_name(c) for c in first[1:]))
+              and all(c is None or isinstance(c, str) or _scenario_name(c) for c in first[1:]))
     body = rows[1:] if header else rows
     if not body:
         raise ShapeMismatch("has a header but no rows of shocks below it", "shocks")

@@ -194,8 +194,8 @@ def fm_size(vol_budget: np.ndarray, variance: np.ndarray, horizon_periods: float
     try:
         out[ok] = core.size_for_vol_budget(budget[ok], var[ok], horizon_periods)
         return out
-    except core.FactorModelError:
-        if budget.size == 1:
+    except core.FactorModelError as error:
+        if budget.size == 1 or error.argument not in ("vol_budget", "variance"):  # the horizon: one line
             raise
     # Then cell by cell, as the sheet's own formulas are: a refused cell shows its line, the others their sizes.
     refused = {}
@@ -358,9 +358,10 @@ def fm_returns(prices: Table):
     order = time_order(prices.dates, prices.n_rows)
     names = prices.labels("col")
 
-    def place(row):  # of a refused price: its date, else its row in the range as given
+    def place(row):  # of a refused price: its date, else its row in the range as given (the header counted)
         date = None if prices.dates is None else prices.dates[order[row]]
-        return f"in row {order[row] + 1}" if date is None or date is pd.NaT else f"on {date.date()}"
+        at = f"in row {order[row] + 1 + int(prices.names is not None)} of the range"
+        return at if date is None or date is pd.NaT else f"on {date.date()}"
 
     ordered = prices.values[order]
     failures = {}
@@ -438,13 +439,13 @@ def fm_sharpe(returns: Table, periods_per_year=None):
 
 def fm_annualize(value: np.ndarray, kind: str, periods_per_year: float):
     annual = core.annualize(value, kind, periods_per_year)  # checks kind and periods_per_year first
-    if str(kind).strip().lower() in ("var", "vol"):
+    if str(kind).strip().lower() == "vol":  # a var may be a covariance, negative off the diagonal
         negative = np.argwhere(value < 0)
         if negative.size:
             i, j = negative[0]
             where = "" if value.size == 1 else f" in row {i + 1}, column {j + 1}"
-            raise InvalidArgument(f"holds {value[i, j]:g}{where}: a variance or a volatility cannot be negative "
-                                  "(only a mean can: kind mean)", "value")
+            raise InvalidArgument(f"holds {value[i, j]:g}{where}: a volatility cannot be negative (a mean can: "
+                                  "kind mean)", "value")
     return annual
 
 
