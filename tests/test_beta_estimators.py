@@ -87,6 +87,14 @@ def test_scholes_williams_on_monthly_industries_matched_by_date(industry_excess,
     assert_close(out, scholes_williams_direct(industry_excess.loc[market.index], market["MktRF"]))
 
 
+def test_scholes_williams_on_six_periods_is_its_formula_on_the_four_inner_ones(ff_monthly, industry_excess):
+    """Three simple regressions need 3 rows each: 6 periods (4 with a lag and a lead) are enough, where Dimson's
+    one regression on all three needs 7 (the two shared one bound once, refusing this)."""
+    y, m = industry_excess[["NoDur"]].iloc[18:24], ff_monthly[["MktRF"]].iloc[18:24]
+    got = call("FM_SWBETA", excel_range(y), excel_range(m))
+    assert_close(got, scholes_williams_direct(y, m["MktRF"]))
+
+
 def test_scholes_williams_of_a_late_listing_is_the_same_however_the_range_is_laid_out(daily_returns):
     """A stock listed late, with its blank top rows in the range, on its own rows, or beside a full history:
     one beta, the formula's on its own rows (the market's autocorrelation was once taken over every dated row)."""
@@ -188,7 +196,9 @@ BAD = [
     ("dimson lags beyond the rows", "FM_DIMSONBETA", lambda y, f: (r(y), r(f), 15),
      r"lags must be a whole number of periods from 1 to 14 for 120 periods of 3 factors \(each lag adds 3 slopes"),
     ("dimson too few periods", "FM_DIMSONBETA", lambda y, f: (r(y.iloc[:12]), r(f.iloc[:12])),
-     r"factors has 12 periods; one lag and lead of 3 factors needs at least 13"),
+     r"factors has 12 periods; a lag and a lead of 3 factors need at least 13"),
+    ("sw too few periods", "FM_SWBETA", lambda y, f: (r(y.iloc[:4, :1]), r(f[["MktRF"]].iloc[:4])),
+     r"factors has 4 periods; a lag and a lead of 1 factor need at least 5"),
     ("dimson empty factor named as on the sheet", "FM_DIMSONBETA", lambda y, f: (r(y), r(f.assign(SMB=np.nan))),
      r"factors: column 'SMB' has no values"),
     ("sw market in percent named as on the sheet", "FM_SWBETA", lambda y, f: (r(y), r(f[["MktRF"]] * 100)),

@@ -28,16 +28,17 @@ class Betas:
     failures: dict[int, FactorModelError]
 
 
-def lead_lag(factors, lags: float = 1) -> np.ndarray:
+def lead_lag(factors, lags: float = 1, jointly: bool = True) -> np.ndarray:
     """The factors at ``t - L .. t + L`` side by side: (T, K (2L + 1)), block ``j`` holds ``f_{t+j}``.
 
     Rows are periods in time order (of the factors' own history, so the
     first row's lag is missing, not taken from another range); NaN past
-    either end. ``L = lags``, a whole number from 1 to the most a regression
-    on them can take (:func:`_lags`).
+    either end. ``L = lags``, a whole number from 1 to the most the rows
+    allow (:func:`_lags`): for one regression on every column (``jointly``,
+    Dimson's), or for a simple regression on each (Scholes-Williams').
     """
     f = as_2d(factors, "factors")
-    n_lags = _lags(lags, f.shape[0], f.shape[1])
+    n_lags = _lags(lags, f.shape[0], f.shape[1] if jointly else None)
     blocks = []
     for j in range(-n_lags, n_lags + 1):
         block = np.full(f.shape, np.nan)
@@ -54,23 +55,27 @@ def lead_lag_names(names, lags: int) -> tuple[str, ...]:
     return tuple(f"{name}(t{j:+d})" if j else name for j in range(-int(lags), int(lags) + 1) for name in names)
 
 
-def _lags(lags, n_periods: int, n_factors: int) -> int:
-    """``lags`` as a whole number from 1 to the most ``n_periods`` rows of ``n_factors`` factors allow.
+def _lags(lags, n_periods: int, n_factors: int | None) -> int:
+    """``lags`` as a whole number from 1 to the most ``n_periods`` rows allow.
 
-    With ``L`` lags the regression has ``K (2L + 1)`` slopes and a constant,
-    and only the ``T - 2L`` middle rows have every lag and lead: it needs
-    ``T - 2L >= K (2L + 1) + 2``, so ``L <= (T - K - 2) / (2K + 2)``.
+    Only the ``T - 2L`` middle rows have every lag and lead. One regression
+    on all ``K (2L + 1)`` columns and a constant (``n_factors`` K) needs
+    ``T - 2L >= K (2L + 1) + 2``, so ``L <= (T - K - 2) / (2K + 2)``; a simple
+    regression on each column (``n_factors`` None) needs 3 rows, so
+    ``L <= (T - 3) / 2``.
     """
     value = float(lags)
-    most = (n_periods - n_factors - 2) // (2 * n_factors + 2)
-    plural = "s" if n_factors > 1 else ""
+    k = n_factors or 1
+    most = (n_periods - k - 2) // (2 * k + 2) if n_factors else (n_periods - 3) // 2
+    plural = "s" if k > 1 else ""
     if most < 1:
-        raise InvalidArgument(f"has {n_periods} periods; one lag and lead of {n_factors} factor{plural} needs at "
-                              f"least {3 * n_factors + 4}", "factors")
+        least = 3 * k + 4 if n_factors else 5
+        raise InvalidArgument(f"has {n_periods} periods; a lag and a lead of {k} factor{plural} need at least "
+                              f"{least}", "factors")
     if not value.is_integer() or not 1 <= value <= most:
         raise InvalidArgument(
-            f"must be a whole number of periods from 1 to {most} for {n_periods} periods of {n_factors} "
-            f"factor{plural} (each lag adds {n_factors} slope{plural} and takes a period off each end), got "
+            f"must be a whole number of periods from 1 to {most} for {n_periods} periods of {k} "
+            f"factor{plural} (each lag adds {k} slope{plural} and takes a period off each end), got "
             f"{value:g} (for no lags use FM_BETA)", "lags")
     return int(value)
 

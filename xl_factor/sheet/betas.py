@@ -17,7 +17,7 @@ from .functions import Paired, fit, pair, time_order
 from .values import Table
 
 
-def lead_lag_pair(asset: Table, factors: Table, lags: float) -> Paired:
+def lead_lag_pair(asset: Table, factors: Table, lags: float, jointly: bool = True) -> Paired:
     """The asset's rows paired with the factors at ``t - lags .. t + lags`` (:func:`core.lead_lag`).
 
     The ranges are checked as they are on the sheet first (units, empty
@@ -27,10 +27,10 @@ def lead_lag_pair(asset: Table, factors: Table, lags: float) -> Paired:
     p = pair(asset, factors)
     if asset.dates is not None and factors.dates is not None:
         order = time_order(factors.dates, factors.n_rows)
-        design = core.lead_lag(factors.values[order], lags)
+        design = core.lead_lag(factors.values[order], lags, jointly)
         names = core.lead_lag_names(factors.labels("f"), int(lags))
         return pair(asset, Table(design, names, factors.dates[order], factors.date_label))
-    design = core.lead_lag(p.factors, lags)
+    design = core.lead_lag(p.factors, lags, jointly)
     names = core.lead_lag_names(p.factor_names, int(lags))
     return Paired(p.asset, design, p.rows, p.asset_names, names)
 
@@ -45,7 +45,7 @@ def fm_swbeta(asset: Table, factors: Table):
     if factors.n_cols != 1:
         raise InvalidArgument(f"has {factors.n_cols} columns; Scholes-Williams takes one factor column (the market)",
                               "factors")
-    p = lead_lag_pair(asset, factors, 1)
+    p = lead_lag_pair(asset, factors, 1, jointly=False)  # three simple regressions, not one on all three
     res = core.scholes_williams_betas(p.asset, p.factors, p.asset_names, p.factor_names)
     return mark_failures(res.betas, res.failures, axis=0)
 
