@@ -282,10 +282,13 @@ def test_pca_leaves_out_a_column_that_fails_alone_and_says_why_in_its_row(monthl
     fm_line(out[3, 0], "FM_PCA", line)
     assert out[3, 1] is None
     rest = returns.drop(columns="Enrgy")
-    values, vectors = reference_pca(rest)
+    _, vectors = reference_pca(rest)
     assert_close(np.delete(out, 3, axis=0).astype(float), vectors[:, :2], atol=RTOL)
-    explained = np.asarray(call("FM_PCA", excel_range(returns), 2, "explained"), dtype=float)
-    assert_close(explained[0], values[:2] / values.sum())
+    for output in ("explained", "factors"):  # no row per column: the components of the rest would mislead
+        fm_line(call("FM_PCA", excel_range(returns), 2, output), "FM_PCA",
+                line + r".*\(factors and explained have no row per column to show it in\)")
+    fm_line(call("FM_PCA", excel_range(returns), 12), "FM_PCA",
+            r"k must be at most 11, the columns the components can use: 'Enrgy' fails alone")
 
 
 def test_pca_refuses_components_beyond_what_the_covariance_holds(monthly):

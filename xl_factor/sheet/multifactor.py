@@ -68,8 +68,16 @@ def fm_pca(returns: Table, k: float, output: str = "loadings"):
             f"'{names[j]}' does not vary, so it has no part in any component; leave it out", "returns"))
             for j in filled if constant[j] and j not in failures)
     cols = np.array([c for c in filled if c not in failures], dtype=int)
-    if not cols.size:
-        raise next(iter(failures.values())) if failures else InvalidArgument("has no values", "returns")
+    if failures and not cols.size:
+        raise failures[min(failures)]
+    if failures and key != "loadings":  # no row per column to show it in: left out silently, it would mislead
+        first = failures[min(failures)]
+        raise type(first)(f"{first} (factors and explained have no row per column to show it in)", first.argument)
+    if failures and float(k) > cols.size:
+        failed = ", ".join(repr(names[c]) for c in sorted(failures))
+        raise InvalidArgument(f"must be at most {cols.size}, the columns the components can use: {failed} "
+                              f"{'fails' if len(failures) == 1 else 'fail'} alone (see the loadings), got "
+                              f"{float(k):g}", "k")
     pcs = core.principal_components(returns.values[:, cols], k, tuple(names[c] for c in cols))
     if key == "loadings":  # a row per asset column: a column that fails alone shows why in its row
         loadings = np.full((returns.n_cols, pcs.loadings.shape[1]), np.nan)
