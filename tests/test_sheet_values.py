@@ -83,11 +83,13 @@ def test_header_row_is_text_and_no_numbers():
     assert parse_table((("a", 1.0), (0.1, 0.2), (0.3, 0.4)), "asset").names is None
 
 
+@pytest.mark.parametrize("dates", ["datetime", "serial", "iso"])  # classic Excel; LibreOffice and Lite; text
 @pytest.mark.parametrize("corner", ["Date", "Trade date", "Datum"])
-def test_a_date_word_over_dates_beside_whole_numbers_is_a_header_of_security_ids(corner):
+def test_a_date_word_over_dates_beside_whole_numbers_is_a_header_of_security_ids(corner, dates):
     """CRSP PERMNOs or Tokyo tickers head the columns as numbers; the header row was read as a data row (its
     date cell text, so an undated row) and the labels were lost."""
-    rows = ((corner, 10107.0, 7203, "KO"),) + tuple((d, 27.0 + i, 1500.0 + i, 40.0) for i, d in enumerate(DAYS))
+    shown = {"datetime": lambda d: d, "serial": serial, "iso": lambda d: d.strftime("%Y-%m-%d")}[dates]
+    rows = ((corner, 10107.0, 7203, "KO"),) + tuple((shown(d), 27.0 + i, 1500.0 + i, 40.0) for i, d in enumerate(DAYS))
     table = parse_table(rows, "prices")
     assert table.names == ("10107", "7203", "KO") and table.date_label == corner
     assert list(table.dates) == [pd.Timestamp(d) for d in DAYS]
