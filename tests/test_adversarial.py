@@ -294,6 +294,24 @@ def test_a_monthly_rf_is_not_subtracted_from_daily_returns(daily_returns, ff_mon
                 "12 periods a year by its dates, returns 252")
 
 
+def test_rf_on_other_days_of_the_same_months_is_refused_and_a_few_missing_months_are_blank(ff_monthly):
+    """Returns on business month-ends, rf on calendar month-ends: 20 of 72 months share no day and were blanked
+    without a word; now refused. An rf missing three months (a gap in its source) blanks those three only."""
+    frame = ff_monthly.loc["2000":"2005"]
+    returns, rf = frame[["NoDur"]].copy(), frame[["RF"]].copy()
+    returns.index = returns.index + pd.offsets.BMonthEnd(0)
+    rf.index = rf.index + pd.offsets.MonthEnd(0)
+    assert_line(call("FM_EXCESS", excel_range(returns), excel_range(rf)), "FM_EXCESS", "rf",
+                "has no rate for 20 of the returns' 72 dates inside its own")
+    gaps = frame.index[[5, 17, 30]]
+    got = np.asarray(call("FM_EXCESS", excel_range(frame[["NoDur"]]), excel_range(frame[["RF"]].drop(gaps))),
+                     dtype=object)
+    values = np.array([np.nan if v is None else v for v in got[1:, 1]], dtype=float)
+    expected = frame["NoDur"].sub(frame["RF"].drop(gaps).reindex(frame.index)).to_numpy()
+    np.testing.assert_allclose(values, expected, rtol=RTOL)
+    assert np.isnan(values).sum() == 3
+
+
 def test_rf_on_some_of_the_dates_keeps_every_row_of_returns(d):
     """rf for the later half of the months only, newest first: every return row keeps its place, in the order
     given; the months without a rate are blank, the others are returns minus rf (pandas' own subtraction)."""

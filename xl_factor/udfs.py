@@ -146,7 +146,7 @@ def FM_PARAMCOUNT(n_assets, n_factors=1.0):
 
 @xw.func(category='Factor Model')
 @xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
-@xw.arg('rf', 'raw', doc='Risk-free rate per period of the returns: a number or a column (matched by date when both have dates, which must show the same frequency; a return without a rate is blank).')
+@xw.arg('rf', 'raw', doc='Risk-free rate per period of the returns: a number or a column (matched by date when both have dates, which must show the same frequency and the same days; a return without a rate is blank).')
 @xw.ret('raw')
 def FM_EXCESS(returns, rf):
     'Returns minus the risk-free rate; keeps the date column and header.'

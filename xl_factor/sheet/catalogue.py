@@ -162,7 +162,7 @@ CATALOGUE: tuple[Function, ...] = (
               Arg("n_factors", "number", "Number of factors K (default 1).", 1.0)),
              fn.fm_paramcount, "labelled 2 x 2: factor_model, unrestricted"),
     Function("FM_EXCESS", "Returns minus the risk-free rate; keeps the date column and header.",
-             (_RETURNS, Arg("rf", "number_or_table", "Risk-free rate per period of the returns: a number or a column (matched by date when both have dates, which must show the same frequency; a return without a rate is blank).")),
+             (_RETURNS, Arg("rf", "number_or_table", "Risk-free rate per period of the returns: a number or a column (matched by date when both have dates, which must show the same frequency and the same days; a return without a rate is blank).")),
              fn.fm_excess, "excess returns, same layout as returns"),
     Function("FM_RETURNS", "Simple returns P_t / P_(t-1) - 1 from prices; one row fewer; keeps dates and header.",
              (Arg("prices", "table", "Prices: one column per asset, one row per period; optional header row and date column. A blank price, or a row without a date, blanks the returns across it; a zero or negative price fails its column alone."),),

@@ -338,6 +338,7 @@ def fm_excess(returns: Table, rf):
                     "frequency does not apply to the other's periods; give rf on the returns' dates, per period of "
                     "the returns", "rf")
             rows, rf_rows = match_dates(returns, rf, "returns", "rf")
+            _check_rate_dates(returns, rf, rows)
             rate = np.full((returns.n_rows, 1), np.nan)  # every row of returns keeps its place; unmatched: blank
             rate[rows] = rf.values[rf_rows]
         else:
@@ -346,6 +347,27 @@ def fm_excess(returns: Table, rf):
         check_rate(rf, "rf", periods)
         rate = rf
     return with_index(returns, core.excess_returns(returns.values, rate), returns.dates)
+
+
+#: Share of the returns' dates inside the rate's span that may lack a rate (holidays of one market, not the
+#: other's) before the two date columns are taken to be on different days (month-ends against business
+#: month-ends), which would blank the returns without a word.
+UNMATCHED_RATE_DATES = 0.1
+
+
+def _check_rate_dates(returns: Table, rf: Table, matched: np.ndarray) -> None:
+    """Refuse rf when many of the returns' dates inside its span have no rate: the dates are on other days."""
+    rows, dates = returns.dated_rows()
+    _, rf_dates = rf.dated_rows()
+    inside = (dates >= rf_dates.min()) & (dates <= rf_dates.max())
+    lacking = inside & ~np.isin(rows, matched)
+    if lacking.sum() > UNMATCHED_RATE_DATES * inside.sum():
+        first = dates[np.flatnonzero(lacking)[0]]
+        nearest = rf_dates[np.argmin(np.abs((rf_dates - first).asi8))]
+        raise InvalidArgument(
+            f"has no rate for {lacking.sum()} of the returns' {inside.sum()} dates inside its own "
+            f"({rf_dates.min().date()} to {rf_dates.max().date()}), such as {first.date()} (its nearest is "
+            f"{nearest.date()}): give rf on the returns' dates", "rf")
 
 
 def fm_returns(prices: Table):
