@@ -175,8 +175,8 @@ def test_undated_rows_among_dated_rows_in_no_order_are_refused(d):
     cells = [list(r) for r in excel_range(prices)]
     cells[41][0] = None
     cells[10], cells[20] = cells[20], cells[10]
-    assert_line(call("FM_RETURNS", tuple(map(tuple, cells))), "FM_RETURNS", "prices", "rows without a date among rows in "
-                "no date order")
+    assert_line(call("FM_RETURNS", tuple(map(tuple, cells))), "FM_RETURNS", "prices",
+                "rows without a date among rows in no date order")
 
 
 def test_a_refused_price_fails_its_column_alone_named_by_its_date_in_newest_first_prices(d):

@@ -37,7 +37,8 @@ def r(frame):
 
 # (id, function, builder of the arguments from the data, pattern of the documented line)
 REFUSALS = [
-    ("riskshare a blank in the hedge", "FM_RISKSHARE", lambda d: (r(d["inds"].iloc[:, :1]), r(d["f3"]), ((-1.0, None, 0.0),)),
+    ("riskshare a blank in the hedge", "FM_RISKSHARE",
+     lambda d: (r(d["inds"].iloc[:, :1]), r(d["f3"]), ((-1.0, None, 0.0),)),
      r"hedge must hold a number for every factor, 0 for a factor not hedged \(a blank is not a zero\)"),
     # FM_FAMAMACBETH
     ("fm cov_type unknown", "FM_FAMAMACBETH", lambda d: (r(d["inds"]), r(d["f3"]), "robust"),

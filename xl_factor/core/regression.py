@@ -331,8 +331,8 @@ def _group_problem(fg, add_constant, fnames, names, cols, argument) -> FactorMod
             f"a regression on {k} factor{'s' if k > 1 else ''} needs at least {n_params + 1}", argument)
     them = "it" if len(cols) == 1 else "them"
     return _factor_problem(fg, add_constant, fnames, f"over the rows of {assets}",
-                           fix=f"the factors are fine over their other rows: give {assets} more history, or leave {them} "
-                               "out")
+                           fix=f"the factors are fine over their other rows: give {assets} more history, or leave "
+                               f"{them} out")
 
 
 def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool) -> np.ndarray:
