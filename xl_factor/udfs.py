@@ -226,7 +226,7 @@ def FM_GRS(returns, factors):
 
 
 @xw.func(category='Factor Model')
-@xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; rows with a missing asset are left out (blank factor rows); a column with under half the rows of the longest, or constant, fails alone in the loadings (its #FM! line in its row) and refuses factors and explained, which have no row for it.')
+@xw.arg('returns', 'raw', doc="Asset returns: a column per asset, a row per period; rows with a missing asset are left out (blank factor rows). A column with under half the longest's rows, or constant, fails alone in the loadings and refuses factors and explained.")
 @xw.arg('k', 'raw', doc='Number of components, a whole number from 1 to N, and no more than the covariance holds (T - 1 for T complete rows, fewer when a column is a combination of others).')
 @xw.arg('output', 'raw', doc="loadings (N x k, default), factors (T x k factor returns, with the input's dates and header) or explained (1 x k share of variance).")
 @xw.ret('raw')

@@ -190,7 +190,7 @@ CATALOGUE: tuple[Function, ...] = (
     Function("FM_GRS", "Gibbons-Ross-Shanken test that all alphas are 0: F = (T-N-K)/N * a' S^-1 a / (1 + m' W^-1 m), S residual and W factor covariance divided by T, m factor means; F ~ F(N, T-N-K).",
              (_TEST_ASSETS, _FACTORS), mf.fm_grs, "labelled: f_stat df_num df_den p_value"),
     Function("FM_PCA", "Principal components of the sample covariance (ddof 1) of the asset columns, largest first; each loading vector signed so its entries sum to a positive number. Factor returns = returns x loadings. Only the k components asked are computed.",
-             (Arg("returns", "table", "Asset returns: one column per asset, one row per period; rows with a missing asset are left out (blank factor rows); a column with under half the rows of the longest, or constant, fails alone in the loadings (its #FM! line in its row) and refuses factors and explained, which have no row for it."),
+             (Arg("returns", "table", "Asset returns: a column per asset, a row per period; rows with a missing asset are left out (blank factor rows). A column with under half the longest's rows, or constant, fails alone in the loadings and refuses factors and explained."),
               Arg("k", "number", "Number of components, a whole number from 1 to N, and no more than the covariance holds (T - 1 for T complete rows, fewer when a column is a combination of others)."),
               Arg("output", "text", "loadings (N x k, default), factors (T x k factor returns, with the input's dates and header) or explained (1 x k share of variance).", "loadings")),
              mf.fm_pca, "N x k loadings, T x k factor returns or 1 x k explained shares"),
