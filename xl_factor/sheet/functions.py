@@ -265,19 +265,25 @@ def cross_section(values: np.ndarray, names, estimate, argument: str) -> tuple[n
     is a failure in its own slot.
     """
     filled = filled_columns(values)
-    count = (~np.isnan(values)).sum(axis=0)
-    flat = core.does_not_vary(values) & (count > 1)
-    failures = {int(j): core.TooFewObservations(
-        f"'{names[j]}' does not vary (a constant series has no covariance to estimate); leave it out", argument)
-        for j in filled if flat[j]}
-    failures.update((j, e) for j, e in short_columns(values, names, argument, "or use method factor").items()
-                    if j not in failures)
+    failures = complete_row_failures(values, names, argument, " (a constant series has no covariance to estimate)",
+                                     "or use method factor")
     used = np.array([j for j in filled if j not in failures], dtype=int)
     out = np.full((values.shape[1], values.shape[1]), np.nan)
     if used.size == 0:
         raise next(iter(failures.values())) if failures else core.TooFewObservations("has no values", argument)
     out[np.ix_(used, used)] = estimate(values[:, used])
     return out, failures
+
+
+def complete_row_failures(values: np.ndarray, names, argument: str, flat_why: str, instead: str = "") -> dict:
+    """The columns that fail alone where rows must be complete in every column (covariances, components): one that
+    does not vary over its values (``flat_why`` says what it lacks), then one with fewer than half the rows of the
+    longest (:func:`short_columns`, ``instead`` the other way out it offers)."""
+    flat = core.does_not_vary(values) & ((~np.isnan(values)).sum(axis=0) > 1)  # one value: left to the row count
+    failures = {int(j): core.TooFewObservations(f"'{names[j]}' does not vary{flat_why}; leave it out", argument)
+                for j in filled_columns(values) if flat[j]}
+    failures.update((j, e) for j, e in short_columns(values, names, argument, instead).items() if j not in failures)
+    return failures
 
 
 def short_columns(values: np.ndarray, names, argument: str, instead: str = "") -> dict:

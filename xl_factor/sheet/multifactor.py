@@ -16,8 +16,8 @@ from ..core.errors import InvalidArgument
 from .book import held_assets, one_per_asset, per_asset_rows
 from .cells import labelled_columns
 from .failures import failure_line, mark_failures
-from .functions import (filled_columns, short_columns, fit, label_values, labelled, pair, per_input_row, stacked,
-                        with_index)
+from .functions import (complete_row_failures, filled_columns, fit, label_values, labelled, pair, per_input_row,
+                        stacked, with_index)
 from .units import check_returns
 from .values import Table
 
@@ -58,17 +58,11 @@ def fm_pca(returns: Table, k: float, output: str = "loadings"):
         raise InvalidArgument(f"output must be loadings, factors or explained, got '{output}'", "output")
     check_returns(returns, "returns")
     names = returns.labels("asset")
-    failures = short_columns(returns.values, names, "returns")
+    failures = complete_row_failures(returns.values, names, "returns", ", so it has no part in any component")
     filled = filled_columns(returns.values)
-    # A column constant over its values fails alone, unless every column is (the core then says so of the range);
-    # one with a single value is left to the count of complete rows.
-    constant = core.does_not_vary(returns.values) & ((~np.isnan(returns.values)).sum(axis=0) > 1)
-    if not constant[filled].all():
-        failures.update((int(j), core.TooFewObservations(
-            f"'{names[j]}' does not vary, so it has no part in any component; leave it out", "returns"))
-            for j in filled if constant[j] and j not in failures)
     cols = np.array([c for c in filled if c not in failures], dtype=int)
-    if failures and not cols.size:
+    if failures and not cols.size:  # every column fails: the core's word on the range as a whole (all constant)
+        core.principal_components(returns.values[:, filled], k, tuple(names[c] for c in filled))
         raise failures[min(failures)]
     if failures and key != "loadings":  # no row per column to show it in: left out silently, it would mislead
         first = failures[min(failures)]
