@@ -10,6 +10,8 @@ its own row. Every number comes from :mod:`xl_factor.core.beta_estimators`.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import core
 from ..core.errors import InvalidArgument
 from .failures import mark_failures
@@ -20,19 +22,21 @@ from .values import Table
 def lead_lag_pair(asset: Table, factors: Table, lags: float, jointly: bool = True) -> Paired:
     """The asset's rows paired with the factors at ``t - lags .. t + lags`` (:func:`core.lead_lag`).
 
-    The ranges are checked as they are on the sheet first (units, empty
-    columns, dates), so that a refusal names a column the user can see, not
-    a lagged copy of it.
+    The ranges are checked and matched once, as they are on the sheet (units,
+    empty columns, dates), so that a refusal names a column the user can see,
+    not a lagged copy of it; the lagged design takes the matched factor rows.
     """
     p = pair(asset, factors)
-    if asset.dates is not None and factors.dates is not None:
+    if asset.dates is not None and factors.dates is not None:  # lags from the factors' own history in time order
         order = time_order(factors.dates, factors.n_rows)
-        design = core.lead_lag(factors.values[order], lags, jointly)
-        names = core.lead_lag_names(factors.labels("f"), int(lags))
-        return pair(asset, Table(design, names, factors.dates[order], factors.date_label))
-    design = core.lead_lag(p.factors, lags, jointly)
+        in_time = core.lead_lag(factors.values[order], lags, jointly)
+        lagged = np.empty_like(in_time)
+        lagged[order] = in_time  # back on the range's own rows, then on the matched ones
+        design = lagged[p.factor_rows]
+    else:
+        design = core.lead_lag(p.factors, lags, jointly)
     names = core.lead_lag_names(p.factor_names, int(lags))
-    return Paired(p.asset, design, p.rows, p.asset_names, names)
+    return Paired(p.asset, design, p.rows, p.asset_names, names, p.factor_rows)
 
 
 def fm_dimsonbeta(asset: Table, factors: Table, lags: float = 1.0):

@@ -28,13 +28,14 @@ from .values import Table
 
 @dataclass(frozen=True)
 class Paired:
-    """Asset and factor rows matched by date or position; ``rows`` index the asset's input rows."""
+    """Asset and factor rows matched by date or position; ``rows`` and ``factor_rows`` index each range's input rows."""
 
     asset: np.ndarray
     factors: np.ndarray
     rows: np.ndarray
     asset_names: tuple[str, ...]
     factor_names: tuple[str, ...]
+    factor_rows: np.ndarray
 
 
 def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factors") -> Paired:
@@ -60,8 +61,9 @@ def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factor
                 f"only {left if asset.dates is not None else right} has dates; give both a date column or neither")
             raise ShapeMismatch(f"{left} has {asset.n_rows} rows but {right} has {factors.n_rows} and {which}", right)
         rows = time_order(asset.dates if asset.dates is not None else factors.dates, asset.n_rows)
+        f_rows = rows
         y, f = asset.values[rows], factors.values[rows]
-    return Paired(y, f, rows, asset.labels("asset"), factors.labels("f"))
+    return Paired(y, f, rows, asset.labels("asset"), factors.labels("f"), f_rows)
 
 
 def time_order(dates, n_rows: int) -> np.ndarray:
