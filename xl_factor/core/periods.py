@@ -79,11 +79,17 @@ def annualize(value, kind: str, periods_per_year: float):
     """Annualise a per-period ``mean`` or ``var`` (times P) or ``vol`` (times sqrt P).
 
     ``value`` may be a number or an array; units are those of ``value`` per
-    period in, per year out.
+    period in, per year out. A volatility is never negative (a ``var`` may be
+    a covariance, negative off the diagonal, and a mean may be anything).
     """
     periods = check_periods_per_year(periods_per_year)
     kind_key = str(kind).strip().lower()
     if kind_key not in KINDS:
         raise InvalidArgument(f"kind must be one of mean, var, vol, got {kind!r}", "kind")
-    factor = np.sqrt(periods) if kind_key == "vol" else periods
-    return np.asarray(value, dtype=float) * factor
+    values = np.asarray(value, dtype=float)
+    if kind_key == "vol" and np.any(values < 0):
+        where = np.argwhere(np.atleast_2d(values) < 0)[0]
+        at = "" if values.size == 1 else f" in row {where[0] + 1}, column {where[1] + 1}"
+        raise InvalidArgument(f"holds {np.atleast_2d(values)[tuple(where)]:g}{at}: a volatility cannot be negative "
+                              "(a mean can: kind mean)", "value")
+    return values * (np.sqrt(periods) if kind_key == "vol" else periods)

@@ -468,15 +468,7 @@ def fm_sharpe(returns: Table, periods_per_year=None):
 
 
 def fm_annualize(value: np.ndarray, kind: str, periods_per_year: float):
-    annual = core.annualize(value, kind, periods_per_year)  # checks kind and periods_per_year first
-    if str(kind).strip().lower() == "vol":  # a var may be a covariance, negative off the diagonal
-        negative = np.argwhere(value < 0)
-        if negative.size:
-            i, j = negative[0]
-            where = "" if value.size == 1 else f" in row {i + 1}, column {j + 1}"
-            raise InvalidArgument(f"holds {value[i, j]:g}{where}: a volatility cannot be negative (a mean can: "
-                                  "kind mean)", "value")
-    return annual
+    return core.annualize(value, kind, periods_per_year)
 
 
 def fm_pnl(position: float, asset: Table, factors: Table, horizon_periods: float = 1.0):
