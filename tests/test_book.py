@@ -142,7 +142,9 @@ def test_an_asset_that_cannot_be_fitted_and_is_not_held_shows_why_in_its_row(mod
     assert all(c is None for c in with_cash[where[0], 2:])
     others = [i for i, r in enumerate(plain) if r[0] in INDUSTRIES]
     mine = [i for i, r in enumerate(with_cash) if r[0] in INDUSTRIES]
-    assert_close(with_cash[mine, 1:].astype(float), plain[others, 1:].astype(float))
+    assert_close(with_cash[mine, 1:].astype(float), plain[others, 1:].astype(float))  # as if Cash were not there
+    if function == "FM_SCENARIO":  # and against statsmodels' betas: w_i beta_i' s
+        assert_close(with_cash[mine, 1].astype(float), weights[:12] * (model["B"] @ np.array([-0.1, 0.0, 0.0])))
 
 
 # ---------------------------------------------------------------- FM_BOOKHEDGE in instruments
