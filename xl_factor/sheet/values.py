@@ -338,9 +338,9 @@ def _is_numbered_header(rows) -> bool:
     first = rows[0]
     if len(rows) < 2 or not isinstance(first[0], str) or not _DATE_LABEL.search(first[0]):
         return False
-    below = rows[1][0]  # a date in any form a sheet hands over: a datetime, a whole-number serial, ISO text
-    serial = type(below) in (int, float) and not is_error_code(below) and math.isfinite(below) and float(
-        below).is_integer() and FIRST_SERIAL <= below <= LAST_SERIAL
+    below = rows[1][0]  # a date in any form a sheet hands over: a datetime, a serial (under the date word), ISO text
+    serial = type(below) in (int, float) and not is_error_code(below) and _looks_like_serials(
+        np.array([float(below)]), first[0])
     if not (isinstance(below, (datetime, date)) or serial or (isinstance(below, str) and _ISO_DATE.match(below))):
         return False
     numbers = 0
