@@ -349,7 +349,7 @@ def FM_STRESS(positions, returns, factors, n_worst=5.0):
 @xw.func(category='Factor Model')
 @xw.arg('asset', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
 @xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
-@xw.arg('lags', 'raw', doc='Leads and lags L, a whole number from 1 (default 1).')
+@xw.arg('lags', 'raw', doc='Leads and lags L, a whole number from 1 (default 1) to (T - K - 2) / (2K + 2) for T periods of K factors: each lag adds K slopes and takes a period off each end.')
 @xw.ret('raw')
 def FM_DIMSONBETA(asset, factors, lags=1.0):
     'Dimson (1979) betas for thin trading: the sum of the betas on f(t-L) .. f(t+L) from one OLS with a constant on the lagged, current and leading factors. N x K.'

@@ -244,7 +244,7 @@ CATALOGUE: tuple[Function, ...] = (
              bk.fm_stress, "labelled: date realised factor_pnl alpha specific and one column per factor, worst first"),
     Function("FM_DIMSONBETA", "Dimson (1979) betas for thin trading: the sum of the betas on f(t-L) .. f(t+L) from one OLS with a constant on the lagged, current and leading factors. N x K.",
              (_ASSET, _FACTORS,
-              Arg("lags", "number", "Leads and lags L, a whole number from 1 (default 1).", 1.0)),
+              Arg("lags", "number", "Leads and lags L, a whole number from 1 (default 1) to (T - K - 2) / (2K + 2) for T periods of K factors: each lag adds K slopes and takes a period off each end.", 1.0)),
              bt.fm_dimsonbeta, "N x K betas"),
     Function("FM_SWBETA", "Scholes-Williams (1977) beta on one factor (the market): (b(t-1) + b(t) + b(t+1)) / (1 + 2 rho), each b a simple OLS slope and rho the market's first-order autocorrelation, all over the asset's own rows (it, m(t-1), m(t) and m(t+1) present).",
              (_ASSET, Arg("factors", "table", "One factor column (the market); rows matched to asset by date when both have dates.")),

@@ -334,7 +334,8 @@ def _cell_number(cell) -> float:
 
 def _is_numbered_header(rows) -> bool:
     """A header of numeric security ids (CRSP PERMNOs, Tokyo or Seoul tickers: ``Date | 7203 | 6758``): a date word
-    over a column of dates, and whole numbers (or text) beside it. A row of data has a date, not a date word, there."""
+    over a column of dates, and whole numbers (or text) beside it. A row of data has a date, not a date word,
+    there."""
     first = rows[0]
     if len(rows) < 2 or not isinstance(first[0], str) or not _DATE_LABEL.search(first[0]):
         return False
@@ -345,7 +346,8 @@ def _is_numbered_header(rows) -> bool:
         return False
     numbers = 0
     for cell in first[1:]:
-        if type(cell) in (int, float) and not is_error_code(cell) and math.isfinite(cell) and float(cell).is_integer():
+        whole = type(cell) in (int, float) and not is_error_code(cell) and math.isfinite(cell)
+        if whole and float(cell).is_integer():
             numbers += 1
         elif not (cell is None or isinstance(cell, str)):
             return False
