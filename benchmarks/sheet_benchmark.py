@@ -202,8 +202,11 @@ def bench_storm(repeat: int) -> list[str]:
 @xw.arg("factors", "raw")
 @xw.ret("raw")
 def NO_OP(asset, factors):
-    """A UDF that does nothing with FM_BETA's raw arguments: xlwings' own dispatch, which every UDF pays."""
-    return 0.0
+    """A UDF that does nothing with FM_BETA's raw arguments: xlwings' own dispatch, which every UDF pays.
+
+    It hands back one cell as the FM_* functions do (a 2-D list): a bare number would make xlwings' ``CallUDF``
+    raise, and the dispatch measured would be the formatting of that error."""
+    return [[0.0]]
 
 
 def bench_fixed_cost(repeat: int) -> list[str]:
