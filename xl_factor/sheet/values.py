@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from pandas._libs import lib as _lib
 from pandas.api.types import infer_dtype
+from pandas.arrays import DatetimeArray as _DatetimeArray
 
 try:
     from pandas._libs.tslib import array_to_datetime as _array_to_datetime
@@ -107,8 +108,7 @@ class Table:
 
     @cached_property
     def _dated_rows(self) -> tuple[np.ndarray, pd.DatetimeIndex]:  # the date match and the frequency both ask
-        dated = ~np.isnat(self.dates.values)
-        rows = np.arange(self.n_rows) if dated.all() else np.flatnonzero(dated)
+        rows = np.flatnonzero(~np.isnat(self.dates.values)) if self.dates.hasnans else np.arange(self.n_rows)
         rows.flags.writeable = False
         return rows, self.dates if rows.size == self.n_rows else self.dates[rows]
 
@@ -175,9 +175,8 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
             values = objects_to_float(cells)[:, 1:]
     else:
         values = to_float(rows)
-    undated = np.isnat(dates.values) if dates is not None else None
-    if undated is not None and undated.any():
-        values[undated] = np.nan  # an undated row keeps its place but holds no data
+    if dates is not None and dates.hasnans:  # asked once per index (pandas keeps the answer): dated_rows asks too
+        values[np.isnat(dates.values)] = np.nan  # an undated row keeps its place but holds no data
     if names is not None:
         names = tuple(n or f"col{i + 1}" for i, n in enumerate(names))
     return Table(values, names, dates, date_label)
@@ -464,8 +463,21 @@ def _naive_index(cells: list) -> pd.DatetimeIndex:
         except Exception:  # noqa: BLE001 - mixed zones, or another pandas' converter: the constructor decides
             stamps, zone = None, None
         if zone is None and isinstance(stamps, np.ndarray) and stamps.dtype.kind == "M" and len(stamps) == len(cells):
-            return pd.DatetimeIndex(stamps, copy=False)  # the converter's own new array: nothing else holds it
+            return _index_of(stamps)  # the converter's own new array: nothing else holds it
     return pd.DatetimeIndex(cells)
+
+
+def _index_of(stamps: np.ndarray) -> pd.DatetimeIndex:
+    """``pd.DatetimeIndex(stamps, copy=False)`` for a naive datetime64 array, without the constructor's inference
+    (15 of the 17 µs at 252 rows): pandas' own ``_simple_new`` of the array, when this pandas has it and builds
+    the same index (no name, no frequency, the array's unit, the array itself); else the constructor."""
+    try:
+        index = pd.DatetimeIndex._simple_new(_DatetimeArray._simple_new(stamps, dtype=stamps.dtype))
+    except Exception:  # noqa: BLE001 - another pandas' internals: the public constructor
+        return pd.DatetimeIndex(stamps, copy=False)
+    if index.dtype != stamps.dtype or index.freq is not None or index.name is not None or len(index) != len(stamps):
+        return pd.DatetimeIndex(stamps, copy=False)
+    return index
 
 
 def forget_dates() -> None:
