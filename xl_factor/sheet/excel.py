@@ -33,8 +33,13 @@ def is_error_code(value) -> bool:
 
 
 def serials_to_dates(serials) -> pd.DatetimeIndex:
-    """Excel serial day numbers to dates."""
-    return pd.DatetimeIndex(EPOCH + pd.to_timedelta(np.asarray(serials, dtype=float), unit="D"))
+    """Excel serial day numbers to dates, to the millisecond (Excel's own resolution of a time).
+
+    A serial holds a time of day only to about a microsecond (a double of 45,000 days), so 09:35 comes back
+    as 09:35:00.000000400 unless rounded; to the millisecond, a date-time column written as serials
+    (:func:`dates_to_serials`) matches the same dates given as datetimes.
+    """
+    return pd.DatetimeIndex(EPOCH + pd.to_timedelta(np.asarray(serials, dtype=float), unit="D")).round("ms")
 
 
 def dates_to_serials(dates) -> np.ndarray:

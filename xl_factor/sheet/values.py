@@ -492,11 +492,14 @@ def _wall_clock(stamps: list) -> pd.DatetimeIndex:
 
 
 def _looks_like_serials(serials: np.ndarray, label: str | None) -> bool:
-    """Whole-number serials under a date header, or running one way in calendar steps over 1920-2200."""
-    if np.any(serials != np.floor(serials)) or serials.min() < FIRST_SERIAL or serials.max() > LAST_SERIAL:
+    """Serials under a date header (date-times too: a fraction of a day, as intraday dates reach LibreOffice and
+    Lite and as FM_RETURNS writes them), or whole numbers running one way in calendar steps over 1920-2200."""
+    if serials.min() < FIRST_SERIAL or serials.max() > LAST_SERIAL:
         return False
     if label and _DATE_LABEL.search(label):
         return True
+    if np.any(serials != np.floor(serials)):
+        return False
     if len(serials) < 3 or serials.min() < _PLAUSIBLE_SERIALS[0] or serials.max() > _PLAUSIBLE_SERIALS[1]:
         return False
     steps = np.diff(serials)
