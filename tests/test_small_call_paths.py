@@ -240,3 +240,25 @@ def test_mixed_zones_are_left_to_the_general_rules():
     aware = dt.datetime(2020, 1, 2, tzinfo=dt.timezone.utc)
     assert values._naive_datetimes([dt.datetime(2020, 1, 1), aware], "asset") is None
     assert values._naive_datetimes([aware, aware + dt.timedelta(days=1)], "asset") is None
+
+
+@pytest.mark.parametrize("kind, n", SIZED_KINDS)
+@pytest.mark.parametrize("unit", ["us", "ns", "s"])
+def test_the_quick_date_index_is_the_constructors(kind, n, unit):
+    """``_index_of`` (pandas' ``_simple_new``) builds what ``pd.DatetimeIndex(stamps, copy=False)`` builds: the same
+    dates, unit, blanks, name and frequency, over the array itself; and the constructor's when it cannot."""
+    from xl_factor.sheet import values
+
+    stamps = _index(kind, n, unit=unit).values.copy()
+    quick, public = values._index_of(stamps), pd.DatetimeIndex(stamps, copy=False)
+    assert type(quick) is type(public) and quick.dtype == public.dtype == stamps.dtype
+    assert quick.equals(public) and quick.hasnans == public.hasnans and quick.is_unique == public.is_unique
+    assert quick.name is None and quick.freq is None and np.shares_memory(quick.values, stamps)
+
+
+def test_the_quick_date_index_falls_back_to_the_constructor(monkeypatch):
+    from xl_factor.sheet import values
+
+    monkeypatch.setattr(values, "_DatetimeArray", object)  # a pandas whose array has no _simple_new
+    stamps = _index("rising", 5).values.copy()
+    assert values._index_of(stamps).equals(pd.DatetimeIndex(stamps))
