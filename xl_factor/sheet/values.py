@@ -151,7 +151,7 @@ def parse_table(value, argument: str, series: bool = True) -> Table:
     """
     rows = as_rows(value, argument)
     names = None
-    if _is_header(rows[0]) or _is_numbered_header(rows):
+    if _is_header(rows[0]) or _is_numbered_header(rows) or _is_id_header(rows):
         names = tuple(_label(c) for c in rows[0])
         rows = rows[1:]
         if not rows:
@@ -353,6 +353,27 @@ def _is_numbered_header(rows) -> bool:
     return numbers > 0
 
 
+#: How many times a column's typical value (over the first rows below) a whole number above it must be to be
+#: an id in a header: a return of 10107 over returns near 0.01 is no return.
+ID_HEADER_RATIO = 1000
+_ID_HEADER_SAMPLE = 50
+
+
+def _is_id_header(rows) -> bool:
+    """A header of numeric ids without a date column (``10107 | 55976`` over returns): every cell of the first row
+    a whole number of at least 1, each over :data:`ID_HEADER_RATIO` times the median size of the numbers below
+    it (the next :data:`_ID_HEADER_SAMPLE` rows). Over prices nothing tells an id from a price: data, as read."""
+    first = rows[0]
+    if len(rows) < 3 or not all(type(c) in (int, float) and not is_error_code(c) and math.isfinite(c)
+                                and float(c).is_integer() and abs(c) >= 1 for c in first):
+        return False
+    for j, cell in enumerate(first):
+        below = [abs(r[j]) for r in rows[1:1 + _ID_HEADER_SAMPLE] if type(r[j]) is float and math.isfinite(r[j])]
+        if len(below) < 2 or not abs(cell) > ID_HEADER_RATIO * float(np.median(below)):
+            return False
+    return True
+
+
 def _label(cell) -> str:
     """A header cell as a label: text stripped, a whole number without its '.0', a blank as ''."""
     if cell is None:
@@ -380,7 +401,33 @@ def _date_column(cells: list, label: str | None, argument: str) -> pd.DatetimeIn
     dates = _general_dates(cells, label)
     if dates is not None:
         _check_date_span(dates, argument)
+    else:
+        _refuse_text_dates(cells, argument)
     return dates
+
+
+#: Text that spells a date in a form other than ISO: 31/12/2019, 12.31.19, 2019/12/31, 31-Dec-2019, Dec 31, 2019,
+#: Jan-19.
+_MONTH = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?"
+          r"|dec(ember)?)\.?")
+_TEXT_DATE = re.compile(
+    rf"^\s*(\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}|\d{{1,2}}[ -]?{_MONTH}[ ,-]*\d{{2,4}}|{_MONTH}[ -]\d{{1,2}},?[ -]\d{{2,4}}"
+    rf"|{_MONTH}[ -]\d{{2,4}})(\s.*)?$", re.IGNORECASE)
+
+
+def _refuse_text_dates(cells: list, argument: str) -> None:
+    """Refuse a first column of dates written as text in a form other than ISO (more than half its filled cells):
+    their order of day and month cannot be told, and read as numbers the column would be an empty series and
+    the rows matched by position."""
+    texts = [c for c in cells if isinstance(c, str) and c.strip()]
+    filled = sum(c is not None and c != "" for c in cells)
+    if not texts or len(texts) * 2 <= filled:
+        return
+    spelled = [c for c in texts if _TEXT_DATE.match(c)]
+    if len(spelled) * 2 > filled:
+        raise InvalidArgument(
+            f"has its dates as text ('{spelled[0].strip()[:20]}'), which cannot be read without knowing the order "
+            "of day and month; format the date cells as dates, or write them as yyyy-mm-dd", argument)
 
 
 def _general_dates(cells: list, label: str | None) -> pd.DatetimeIndex | None:
@@ -391,12 +438,15 @@ def _general_dates(cells: list, label: str | None) -> pd.DatetimeIndex | None:
         return None
     present = [cells[i] for i in filled]
     kinds = {type(c) for c in present}
-    stamps = [c for c in present if isinstance(c, (datetime, date))]
-    strays = len(present) - len(stamps)
-    if stamps and (not strays or (len(stamps) >= 2 and strays <= max(1, 0.1 * len(present)))):
-        # Datetime cells are never returns: the column is the period index, and a stray cell in it (#N/A,
-        # text, a repeated header) is a row without a date, which holds no data.
-        return _with_blanks(cells, _wall_clock(stamps), [isinstance(c, (datetime, date)) for c in cells])
+    if any(isinstance(c, (datetime, date)) for c in present):
+        # Datetime cells are never returns: the column is the period index. A date in another form a sheet
+        # hands over (ISO text, a whole serial) is that date; a stray cell (#N/A, other text, a repeated header)
+        # is a row without a date, which holds no data.
+        stamps = [_among_datetimes(c) for c in cells]
+        dated = [stamp is not None for stamp in stamps]
+        strays = len(present) - sum(dated)
+        if not strays or (sum(dated) >= 2 and strays <= max(1, 0.1 * len(present))):
+            return _with_blanks(cells, _wall_clock([t for t in stamps if t is not None]), dated)
     if kinds <= {float, int}:
         try:
             serials = np.array(present, dtype=float)
@@ -407,6 +457,19 @@ def _general_dates(cells: list, label: str | None) -> pd.DatetimeIndex | None:
         return _with_blanks(cells, serials_to_dates(serials))
     if kinds == {str} and all(_ISO_DATE.match(c.strip()) for c in present):
         return _with_blanks(cells, pd.DatetimeIndex(pd.to_datetime([c.strip() for c in present])))
+    return None
+
+
+def _among_datetimes(cell):
+    """A cell of a column of datetimes as a date: a datetime itself, ISO text or a whole serial of 1920-2200 as
+    the date it spells; ``None`` for anything else (a blank, #N/A, other text)."""
+    if isinstance(cell, (datetime, date)):
+        return cell
+    if isinstance(cell, str) and _ISO_DATE.match(cell.strip()):
+        return pd.Timestamp(cell.strip()).to_pydatetime()
+    if type(cell) in (int, float) and not is_error_code(cell) and math.isfinite(cell) and float(cell).is_integer() \
+            and _PLAUSIBLE_SERIALS[0] <= cell <= _PLAUSIBLE_SERIALS[1]:
+        return serials_to_dates([float(cell)])[0].to_pydatetime()
     return None
 
 
@@ -583,16 +646,31 @@ def parse_numbers(value, argument: str, origin: tuple[int, int] = (0, 0)) -> np.
     columns of the user's range above and left of the block (a header, a
     label column), so that the position is counted in the range.
     """
+    values, others = numbers_by_cell(value, argument)
+    if others:
+        (i, j), cell = others[0]
+        where = ("" if values.size == 1 and origin == (0, 0) else
+                 f" in row {i + 1 + origin[0]}, column {j + 1 + origin[1]} of the range")
+        raise InvalidArgument(not_a_number(cell) + where + "; give a number or leave it blank", argument)
+    return values
+
+
+def numbers_by_cell(value, argument: str) -> tuple[np.ndarray, list]:
+    """A block of cells as floats (NaN for a blank or any other cell), and the cells that are neither a number nor
+    blank, as ``((row, column), cell)`` in reading order: what an element-wise function answers cell by cell."""
     rows = as_rows(value, argument)
     values = to_float(rows)
+    others = []
     for i, j in np.argwhere(np.isnan(values)):
         cell = rows[i][j]
         if not (cell is None or cell == "" or (isinstance(cell, float) and math.isnan(cell))):
-            where = ("" if values.size == 1 and origin == (0, 0) else
-                     f" in row {i + 1 + origin[0]}, column {j + 1 + origin[1]} of the range")
-            raise InvalidArgument(f"must hold numbers, got {_describe(cell)}{where}; give a number or leave it blank",
-                                  argument)
-    return values
+            others.append(((int(i), int(j)), cell))
+    return values, others
+
+
+def not_a_number(cell) -> str:
+    """What a refusal says of a cell where a number is due: ``must hold numbers, got TRUE``."""
+    return f"must hold numbers, got {_describe(cell)}"
 
 
 def _describe(cell) -> str:

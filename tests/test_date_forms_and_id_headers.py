@@ -1,0 +1,89 @@
+"""Dates in the forms a workbook holds them, and numeric id headers: read right, or refused, never misread.
+
+Found by a hostile review: a column of DD/MM/YYYY text was read as an empty asset and the rows then matched by
+position (wrong betas); one date typed as ISO text among datetime cells silently dropped its period; a header
+of numeric ids without a date column was read as a row of returns. The references are statsmodels' OLS and
+pandas on the same real daily returns (tests/data).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from conftest import RTOL
+from xl_factor.sheet.catalogue import call
+
+ASSETS = ["MSFT", "WMT", "JPM"]
+
+
+@pytest.fixture(scope="module")
+def returns(daily_returns) -> pd.DataFrame:
+    return daily_returns.loc["2019", ASSETS + ["SP500"]]
+
+
+def cells(frame: pd.DataFrame, date=lambda t: t.to_pydatetime(), header=True, newest_first=False) -> tuple:
+    frame = frame.iloc[::-1] if newest_first else frame
+    rows = tuple((date(t),) + tuple(float(v) for v in row) for t, row in zip(frame.index, frame.to_numpy()))
+    return ((("Date",) + tuple(frame.columns),) if header else ()) + rows
+
+
+def ols_betas(frame: pd.DataFrame) -> np.ndarray:
+    x = sm.add_constant(frame["SP500"].to_numpy())
+    return np.array([sm.OLS(frame[a].to_numpy(), x).fit().params[1] for a in ASSETS])
+
+
+@pytest.mark.parametrize("form", ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%y", "%d-%b-%Y", "%b %d, %Y"])
+@pytest.mark.parametrize("function", ["FM_BETA", "FM_VASICEKBETA", "FM_EWMA_BETA"])
+def test_dates_as_text_in_another_form_than_iso_are_refused(returns, form, function):
+    """Their day-month order cannot be told: refused, where they were once an empty asset matched by position."""
+    asset = cells(returns[ASSETS], date=lambda t: t.strftime(form), newest_first=True)
+    args = (asset, cells(returns[["SP500"]])) + ((20,) if function == "FM_EWMA_BETA" else ())
+    got = call(function, *args)
+    assert isinstance(got, str) and got.startswith(f"#FM! {function}: asset has its dates as text"), got
+    assert "yyyy-mm-dd" in got
+
+
+def test_a_text_column_that_is_no_dates_is_still_read_as_before(returns):
+    """Row labels that spell no date are not refused as dates: a column without numbers, the others as pandas'."""
+    labels = cells(returns[ASSETS], date=lambda t: f"day {t.day_of_year}", header=True)
+    got = call("FM_SHARPE", labels)
+    assert not isinstance(got, str), got
+    frame = returns[ASSETS]
+    np.testing.assert_allclose(np.asarray(got, dtype=float).ravel()[1:], (frame.mean() / frame.std()).to_numpy(),
+                               rtol=RTOL)
+
+
+@pytest.mark.parametrize("form", ["iso", "serial"])
+@pytest.mark.parametrize("how_many", [1, 12])
+def test_a_date_in_another_readable_form_among_datetime_cells_is_that_date(returns, form, how_many):
+    """ISO text or a whole serial among datetime cells is that date: the period counts, as with every date a
+    datetime (once one such cell dropped its period, and more than a tenth of them unread the whole column)."""
+    rows = [list(r) for r in cells(returns[ASSETS])]
+    for i in range(1, 1 + how_many):
+        day = rows[i][0]
+        rows[i][0] = day.strftime("%Y-%m-%d") if form == "iso" else float((day - pd.Timestamp("1899-12-30")).days)
+    got = call("FM_BETA", tuple(map(tuple, rows)), cells(returns[["SP500"]]))
+    np.testing.assert_allclose(np.asarray(got, dtype=float).ravel(), ols_betas(returns), rtol=RTOL)
+
+
+@pytest.mark.parametrize("ids", [(10107, 55976, 47896), (7203.0, 6758.0, 9984.0)])
+def test_a_header_of_numeric_ids_without_dates_is_a_header(returns, ids):
+    """``10107 | 55976 | 47896`` over returns (CRSP PERMNOs; Tokyo codes) is the header, not a return of 10107."""
+    body = tuple(tuple(float(v) for v in row) for row in returns[ASSETS].to_numpy())
+    got = np.asarray(call("FM_SHARPE", (ids,) + body, 252), dtype=float).ravel()
+    frame = returns[ASSETS]
+    np.testing.assert_allclose(got, (frame.mean() / frame.std() * np.sqrt(252)).to_numpy(), rtol=RTOL)
+
+
+def test_a_first_row_of_whole_returns_or_prices_stays_data(returns):
+    """Whole numbers in the first row are data when they are the size of the rows below (prices; percent)."""
+    prices = (1 + returns[ASSETS]).cumprod() * 100
+    body = [list(r) for r in prices.round(2).to_numpy()]
+    body[0] = [100.0, 52.0, 117.0]
+    got = np.asarray(call("FM_RETURNS", tuple(map(tuple, body))), dtype=float)
+    expected = pd.DataFrame(body).pct_change().iloc[1:].to_numpy()
+    np.testing.assert_allclose(got[-len(expected):], expected, rtol=RTOL)
+
