@@ -155,12 +155,14 @@ def test_ewma_first_rows_are_blank_until_k_plus_2(d):
     assert np.isnan(got[:4]).all() and not np.isnan(got[4:]).any()
 
 
-def test_adjbeta_blank_cells_stay_blank_and_text_is_refused():
+def test_adjbeta_blank_cells_stay_blank_and_text_is_refused_in_its_cell():
     got = np.asarray(call("FM_ADJBETA", ((1.0, None, 0.5),)), dtype=float)
     assert got[0, 0] == pytest.approx(1.0) and np.isnan(got[0, 1])
     assert got[0, 2] == pytest.approx(0.67 * 0.5 + 0.33, rel=1e-15)
-    line = call("FM_ADJBETA", ((1.0, None, "n/a", 0.5),))
-    assert line.startswith("#FM! FM_ADJBETA: beta must hold numbers, got the text 'n/a' in row 1, column 3"), line
+    got = call("FM_ADJBETA", ((1.0, None, "n/a", 0.5),))  # element-wise: the other cells keep their answers
+    assert got[0][2] == "#FM! FM_ADJBETA: beta must hold numbers, got the text 'n/a' (row 1, column 3); give a " \
+                        "number or leave it blank"
+    assert got[0][0] == pytest.approx(1.0) and np.isnan(got[0][1]) and got[0][3] == pytest.approx(0.67 * 0.5 + 0.33)
 
 
 def test_fm_and_grs_drop_rows_with_any_missing_cell(d):

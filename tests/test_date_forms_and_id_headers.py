@@ -87,3 +87,18 @@ def test_a_first_row_of_whole_returns_or_prices_stays_data(returns):
     expected = pd.DataFrame(body).pct_change().iloc[1:].to_numpy()
     np.testing.assert_allclose(got[-len(expected):], expected, rtol=RTOL)
 
+
+def test_adjusted_betas_keep_each_failure_in_its_own_slot(returns):
+    """FM_ADJBETA over an FM_BETA spill where one asset failed: the others adjusted, the failure passed on; a
+    #N/A or TRUE among the betas is refused in its cell alone."""
+    frame = returns[ASSETS].assign(CASH=0.0001)
+    spill = call("FM_BETA", cells(frame), cells(returns[["SP500"]]))
+    spill = tuple(tuple(r) for r in np.asarray(spill, dtype=object).tolist())
+    got = np.asarray(call("FM_ADJBETA", spill), dtype=object)
+    np.testing.assert_allclose(got[:3, 0].astype(float), 0.67 * ols_betas(returns) + 0.33, rtol=RTOL)
+    assert got[3, 0] == spill[3][0] and got[3, 0].startswith("#FM! FM_BETA: asset: 'CASH' does not vary")
+    mixed = np.asarray(call("FM_ADJBETA", ((1.2,), (-2146826246,), (True,), (None,), (0.8,))), dtype=object)
+    assert mixed[0, 0] == pytest.approx(0.67 * 1.2 + 0.33) and mixed[4, 0] == pytest.approx(0.67 * 0.8 + 0.33)
+    assert mixed[1, 0] == "#FM! FM_ADJBETA: beta must hold numbers, got #N/A (row 2, column 1); give a number or " \
+                          "leave it blank"
+    assert "got TRUE (row 3" in mixed[2, 0] and np.isnan(mixed[3, 0])

@@ -261,7 +261,7 @@ def FM_EWMA_BETA(asset, factors, halflife, factor='', min_nobs=None):
 
 
 @xw.func(category='Factor Model')
-@xw.arg('beta', 'raw', doc='Raw beta(s): a number or a range.')
+@xw.arg('beta', 'raw', doc='Raw beta(s): a number or a range; a cell without a number keeps its #FM! line.')
 @xw.arg('weight', 'raw', doc='Weight on the raw beta, from 0 to 1 (default 0.67).')
 @xw.ret('raw')
 def FM_ADJBETA(beta, weight=0.67):

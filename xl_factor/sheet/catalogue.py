@@ -208,7 +208,7 @@ CATALOGUE: tuple[Function, ...] = (
               Arg("min_nobs", "number", "Fewest present rows for a fit: K + 2 (default) to the number of periods.", None)),
              mf.fm_ewma_beta, "T x K betas (one asset), T x N*K (N assets) or T x N (one factor)"),
     Function("FM_ADJBETA", "Blume-adjusted beta weight * beta + (1 - weight), as the terminals quote it (0.67 * raw + 0.33). Element-wise; blanks stay blank.",
-             (Arg("beta", "numbers", "Raw beta(s): a number or a range."),
+             (Arg("beta", "block", "Raw beta(s): a number or a range; a cell without a number keeps its #FM! line."),
               Arg("weight", "number", "Weight on the raw beta, from 0 to 1 (default 0.67).", 0.67)),
              mf.fm_adjbeta, "adjusted betas, shaped like beta"),
     Function("FM_RISKCONTRIB", "Risk of a portfolio under B Sigma_f B' + D: volatility, systematic/specific split, each factor's and the specific contribution to variance and volatility, per-asset marginal risk and contributions; shares add to 1.",

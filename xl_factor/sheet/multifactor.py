@@ -15,11 +15,12 @@ from .. import core
 from ..core.errors import InvalidArgument
 from .book import held_assets, one_per_asset, per_asset_rows
 from .cells import labelled_columns
+from .errors import PREFIX as ERROR_PREFIX
 from .failures import failure_line, mark_failures
 from .functions import (complete_row_failures, filled_columns, fit, label_values, labelled, pair, per_input_row,
                         stacked, with_index)
 from .units import check_returns
-from .values import Table
+from .values import Table, not_a_number, numbers_by_cell
 
 PCA_OUTPUTS = ("loadings", "factors", "explained")
 FM_COLUMNS = ("premium", "std_err", "t", "p_value", "shanken_se", "shanken_t", "shanken_p")
@@ -152,8 +153,20 @@ def fm_ewma_beta(asset: Table, factors: Table, halflife: float, factor: str = ""
                          lambda y, f: core.ewma_betas(y, f, halflife, min_nobs, betas_only=True), "halflife", factor)
 
 
-def fm_adjbeta(beta: np.ndarray, weight: float = core.BLUME_WEIGHT):
-    return core.blume_adjusted_beta(beta, weight)
+def fm_adjbeta(beta, weight: float = core.BLUME_WEIGHT):
+    """Element-wise, as the sheet's own formulas are: a cell that holds no number (another function's ``#FM!`` line
+    in a spill of betas, #N/A, text) keeps that line, or its own, in its slot; the other cells are adjusted."""
+    values, others = numbers_by_cell(beta, "beta")
+    adjusted = core.blume_adjusted_beta(values, weight)
+    if not others:
+        return adjusted
+    cells = adjusted.astype(object)
+    for (i, j), cell in others:
+        upstream = isinstance(cell, str) and cell.strip().startswith(ERROR_PREFIX)
+        cells[i, j] = cell.strip() if upstream else failure_line(
+            InvalidArgument(f"{not_a_number(cell)} (row {i + 1}, column {j + 1}); give a number or leave it blank",
+                            "beta"))
+    return cells
 
 
 def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
