@@ -102,3 +102,33 @@ def test_adjusted_betas_keep_each_failure_in_its_own_slot(returns):
     assert mixed[1, 0] == "#FM! FM_ADJBETA: beta must hold numbers, got #N/A (row 2, column 1); give a number or " \
                           "leave it blank"
     assert "got TRUE (row 3" in mixed[2, 0] and np.isnan(mixed[3, 0])
+
+
+def month_ends(daily: pd.DataFrame) -> pd.DataFrame:
+    """Monthly returns dated on each month's last trading day."""
+    prices = (1 + daily).cumprod()
+    last = prices.groupby(prices.index.to_period("M")).tail(1)
+    return last.pct_change().iloc[1:]
+
+
+def test_dates_on_other_days_are_refused_not_matched_in_part(daily_returns):
+    """Asset months dated on the last trading day, factor months on the calendar month-end: 73 of 252 months would
+    be matched and the rest left out without a word; refused, naming a date and its nearest, as FM_EXCESS does."""
+    monthly = month_ends(daily_returns.loc["1999-12":"2020", ASSETS + ["SP500"]]).loc["2000":]
+    factors = monthly[["SP500"]].copy()
+    factors.index = factors.index.to_period("M").to_timestamp("M")
+    for function in ("FM_BETA", "FM_GRS"):
+        got = call(function, cells(monthly[ASSETS]), cells(factors))
+        assert isinstance(got, str) and got.startswith(f"#FM! {function}: factors has no row for"), got
+        assert "such as 2000-04-28 (its nearest is 2000-04-30)" in got
+
+
+def test_a_few_holidays_and_weekends_are_matched_on_the_common_dates(returns):
+    """One market's holidays (3% of days) and an asset that trades at weekends (crypto) against weekday factors:
+    matched on the dates both have, as statsmodels on those rows."""
+    factors = returns[["SP500"]].drop(returns.index[::33])  # 3% of the factor days missing: holidays
+    weekends = pd.date_range(returns.index[0], returns.index[-1], freq="D")
+    asset = returns[ASSETS].reindex(weekends).fillna(0.001)  # every calendar day; weekends have no factor row
+    got = call("FM_BETA", cells(asset), cells(factors))
+    common = returns.loc[factors.index]
+    np.testing.assert_allclose(np.asarray(got, dtype=float).ravel(), ols_betas(common), rtol=RTOL)

@@ -54,6 +54,8 @@ def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factor
                             "fill it or leave it out of the range", right)
     if asset.dates is not None and factors.dates is not None:
         rows, f_rows = match_dates(asset, factors, left, right)
+        if rows.size < asset.n_rows:  # some of the asset's dates have no factor row: on other days?
+            check_date_coverage(asset, factors, rows, left, right, "row")
         y, f = asset.values[rows], factors.values[f_rows]
     else:
         if asset.n_rows != factors.n_rows:
@@ -346,7 +348,7 @@ def fm_excess(returns: Table, rf):
                     "frequency does not apply to the other's periods; give rf on the returns' dates, per period of "
                     "the returns", "rf")
             rows, rf_rows = match_dates(returns, rf, "returns", "rf")
-            _check_rate_dates(returns, rf, rows)
+            check_date_coverage(returns, rf, rows, "returns", "rf", "rate")
             rate = np.full((returns.n_rows, 1), np.nan)  # every row of returns keeps its place; unmatched: blank
             rate[rows] = rf.values[rf_rows]
         else:
@@ -357,25 +359,30 @@ def fm_excess(returns: Table, rf):
     return with_index(returns, core.excess_returns(returns.values, rate), returns.dates)
 
 
-#: Share of the returns' dates inside the rate's span that may lack a rate (holidays of one market, not the
-#: other's) before the two date columns are taken to be on different days (month-ends against business
-#: month-ends), which would blank the returns without a word.
-UNMATCHED_RATE_DATES = 0.1
+#: Share of one range's dates inside the other's span that may lack a row there (holidays of one market, not the
+#: other's) before the two date columns are taken to be on different days (month-ends against last trading days),
+#: which would leave periods out, or blank them, without a word.
+UNMATCHED_DATES = 0.1
 
 
-def _check_rate_dates(returns: Table, rf: Table, matched: np.ndarray) -> None:
-    """Refuse rf when many of the returns' dates inside its span have no rate: the dates are on other days."""
-    rows, dates = returns.dated_rows()
-    _, rf_dates = rf.dated_rows()
-    inside = (dates >= rf_dates.min()) & (dates <= rf_dates.max())
+def check_date_coverage(left: Table, right: Table, matched: np.ndarray, left_name: str, right_name: str,
+                        what: str) -> None:
+    """Refuse ``right`` when many of ``left``'s dates inside its span have no row in it (``matched``: the rows of
+    ``left`` that have one): the dates are on other days. Dates on days of the week ``right`` never has (a
+    crypto asset's weekends against weekday factors) are not counted: those periods simply have no match."""
+    rows, dates = left.dated_rows()
+    _, right_dates = right.dated_rows()
+    inside = (dates >= right_dates.min()) & (dates <= right_dates.max())
+    inside &= np.isin(dates.day_of_week, np.unique(right_dates.day_of_week))
     lacking = inside & ~np.isin(rows, matched)
-    if lacking.sum() > UNMATCHED_RATE_DATES * inside.sum():
+    if lacking.sum() > UNMATCHED_DATES * inside.sum():
         first = dates[np.flatnonzero(lacking)[0]]
-        nearest = rf_dates[np.argmin(np.abs((rf_dates - first).asi8))]
+        nearest = right_dates[np.argmin(np.abs((right_dates - first).asi8))]
+        whose = f"the {left_name}'" if left_name.endswith("s") else f"the {left_name}'s"
         raise InvalidArgument(
-            f"has no rate for {lacking.sum()} of the returns' {inside.sum()} dates inside its own "
-            f"({rf_dates.min().date()} to {rf_dates.max().date()}), such as {first.date()} (its nearest is "
-            f"{nearest.date()}): give rf on the returns' dates", "rf")
+            f"has no {what} for {lacking.sum()} of {whose} {inside.sum()} dates inside its own "
+            f"({right_dates.min().date()} to {right_dates.max().date()}), such as {first.date()} (its nearest is "
+            f"{nearest.date()}): give {right_name} on {whose} dates", right_name)
 
 
 def fm_returns(prices: Table):
