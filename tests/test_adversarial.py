@@ -233,16 +233,18 @@ def test_one_percent_column_among_decimals_is_refused_by_name(d, function, colum
     assert_line(result, function, f"column '{frame.columns[column]}'", "percent")
 
 
-def test_cash_returns_of_a_high_rate_era_are_returns_not_prices(ff_monthly):
+@pytest.mark.parametrize("label", ["RF", "T-bill 1M", "Treasury3M", "SOFR", "USD Libor 1M", "Money market"])
+def test_cash_returns_of_a_high_rate_era_are_returns_not_prices(ff_monthly, label):
     """The one-month T-bill's return 1979-1984 (0.5-1.35% a month) is positive every month and smooth, as prices
-    are; labelled RF, at a level a cash return has (at most 30% a year by its monthly dates), it is a return: it
-    was refused as prices with the advice to take its returns. As a regressor it equals statsmodels."""
-    frame = ff_monthly.loc["1979":"1984"]
-    got = call("FM_REGRESS", excel_range(frame[["NoDur"]]), excel_range(frame[["MktRF", "RF"]]))
-    fit = sm.OLS(frame["NoDur"], sm.add_constant(frame[["MktRF", "RF"]])).fit()
+    are; labelled as cash (RF, a T-bill, a Treasury bill's tenor, an overnight or interbank rate), at a level a
+    cash return has (at most 30% a year by its monthly dates), it is a return: it was refused as prices with
+    the advice to take its returns. As a regressor it equals statsmodels."""
+    frame = ff_monthly.loc["1979":"1984"].rename(columns={"RF": label})
+    got = call("FM_REGRESS", excel_range(frame[["NoDur"]]), excel_range(frame[["MktRF", label]]))
+    fit = sm.OLS(frame["NoDur"], sm.add_constant(frame[["MktRF", label]])).fit()
     np.testing.assert_allclose(numbers(got[1:4, 1]), fit.params.to_numpy(), rtol=RTOL)
-    assert not isinstance(call("FM_GRS", excel_range(frame[["NoDur", "Durbl", "RF"]]), excel_range(frame[["MktRF"]])),
-                          str)
+    assert not isinstance(call("FM_GRS", excel_range(frame[["NoDur", "Durbl", label]]),
+                               excel_range(frame[["MktRF"]])), str)
 
 
 @pytest.mark.parametrize("label, every", [("USDperJPY", "ME"), ("USDperINR", "QE"), ("RF", "D")])

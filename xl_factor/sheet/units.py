@@ -15,7 +15,7 @@ or one price column among returns, is refused by name. The rules:
   ``PRICE_MIN_ROWS`` periods, is above ``PRICE_LEVEL`` (0.5% a period) in the
   median, and is smooth (its median change is under ``PRICE_SMOOTHNESS`` of its
   median level): an FX rate, an index level, a penny stock. Unless its label
-  names a cash return (:data:`CASH_LABEL`: RF, T-bill, cash, money market)
+  names a cash return (:data:`CASH_LABEL`: RF, T-bill, Treasury 3M, cash, money market, SOFR, Libor)
   and its level is one a cash return has (at most ``RATE_ANNUAL`` a year when
   the dates tell the frequency, else ``RATE_MEDIAN`` a period): a T-bill's
   returns (0.8% a month in 1981) are positive and smooth too, and no level
@@ -157,8 +157,11 @@ def check_rate(rate, argument: str, periods_per_year: float | None = None) -> No
             "period (divide percent by 100, an annual rate by the periods per year)", argument)
 
 
-#: Labels of a cash return's column (the risk-free rate, a T-bill, a money-market fund), matched in any case.
-CASH_LABEL = re.compile(r"^(rf|r_f|risk[- _]?free.*|t[- ]?bills?.*|cash.*|money[- _]?market.*|mmf)$", re.IGNORECASE)
+#: Labels of a cash return's column (the risk-free rate, a T-bill, a money-market fund, an overnight or interbank
+#: rate's return), matched in any case.
+CASH_LABEL = re.compile(
+    r"^(rf|r_f|risk[- _]?free.*|t[- ]?bills?.*|treasury[- _]?(bills?|\d{1,2} ?[mw]|[13]mo?).*|cash.*|money[- _]?market.*|mmf"
+    r"|sofr|sonia|e?str|€str|eonia|fed[- _]?funds.*|(usd|gbp|eur|jpy|chf)?[- _]?libor.*|euribor.*)$", re.IGNORECASE)
 
 
 def _cash_return(name: str, level: float, periods: float | None, table: Table) -> bool:
