@@ -157,16 +157,25 @@ def fm_adjbeta(beta, weight: float = core.BLUME_WEIGHT):
     """Element-wise, as the sheet's own formulas are: a cell that holds no number (another function's ``#FM!`` line
     in a spill of betas, #N/A, text) keeps that line, or its own, in its slot; the other cells are adjusted."""
     values, others = numbers_by_cell(beta, "beta")
+    if others and values.size == 1:  # one cell: its refusal is the answer
+        cell = others[0][1]
+        if _upstream(cell):
+            raise InvalidArgument(f"is the error of another FM_* cell ({cell.strip()}): fix that cell first", "beta")
+        raise InvalidArgument(f"{not_a_number(cell)}; give a number or leave it blank", "beta")
     adjusted = core.blume_adjusted_beta(values, weight)
     if not others:
         return adjusted
     cells = adjusted.astype(object)
     for (i, j), cell in others:
-        upstream = isinstance(cell, str) and cell.strip().startswith(ERROR_PREFIX)
-        cells[i, j] = cell.strip() if upstream else failure_line(
+        cells[i, j] = cell.strip() if _upstream(cell) else failure_line(
             InvalidArgument(f"{not_a_number(cell)} (row {i + 1}, column {j + 1}); give a number or leave it blank",
                             "beta"))
     return cells
+
+
+def _upstream(cell) -> bool:
+    """True for another FM_* cell's ``#FM!`` line."""
+    return isinstance(cell, str) and cell.strip().startswith(ERROR_PREFIX)
 
 
 def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
