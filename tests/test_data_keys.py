@@ -89,6 +89,14 @@ def test_betas_on_keys_equal_statsmodels_per_asset(ranges):
         np.testing.assert_allclose(betas[j], expected, rtol=RTOL)
 
 
+@pytest.mark.parametrize("case", [str.upper, str.lower, lambda k: f"  {k.swapcase()} "])
+def test_a_key_through_upper_or_lower_is_the_same_key(ranges, case):
+    """=FM_BETA(UPPER(key), ...) reads the key's table, as the key itself does (it was 'not a whole key')."""
+    assets, factors, asset, factor_cells, _ = ranges
+    keys = keyed(asset, factor_cells)
+    same(call("FM_BETA", *[case(k) for k in keys]), call("FM_BETA", asset, factor_cells))
+
+
 def test_same_content_same_key_and_any_change_a_new_one(ranges):
     _, _, asset, _, _ = ranges
     key = call("FM_DATA", asset)

@@ -32,7 +32,8 @@ from .runtime import MIB, cache_bytes
 from .values import Table, parse_table
 
 PREFIX = "FM_DATA:"
-_KEY = re.compile(r"^FM_DATA:([0-9a-f]{20}) \d+x\d+$")
+#: A whole key in any case (a key passed through UPPER() or LOWER() is the same key).
+_KEY = re.compile(r"^FM_DATA:([0-9a-f]{20}) (\d+)x(\d+)$", re.IGNORECASE)
 
 
 class StaleKey(InvalidArgument):
@@ -96,10 +97,11 @@ def read_table(value, argument: str) -> Table:
 
 
 def _keyed(text: str, argument: str) -> Table:
-    if not _KEY.match(text):
+    whole = _KEY.match(text)
+    if not whole:
         raise InvalidArgument(f"'{text}' is not a whole FM_DATA key; point it at the cell of an FM_DATA formula",
                               argument)
-    table = KEYS.lookup(text)
+    table = KEYS.lookup(f"{PREFIX}{whole[1].lower()} {whole[2]}x{whole[3]}")  # as data_key wrote it
     if table is None:
         raise StaleKey(f"holds the data key {text.split()[0]}, which this Python session does not have (Python "
                        "restarted, or the key was dropped to keep memory bounded): recalculate its FM_DATA cell "
