@@ -364,14 +364,20 @@ def _is_id_header(rows) -> bool:
     a whole number of at least 1, each over :data:`ID_HEADER_RATIO` times the median size of the numbers below
     it (the next :data:`_ID_HEADER_SAMPLE` rows). Over prices nothing tells an id from a price: data, as read."""
     first = rows[0]
-    if len(rows) < 3 or not all(type(c) in (int, float) and not is_error_code(c) and math.isfinite(c)
-                                and float(c).is_integer() and abs(c) >= 1 for c in first):
+    if len(rows) < 3 or not all(_whole_number(c) and abs(c) >= 1 for c in first):
         return False
     for j, cell in enumerate(first):
         below = [abs(r[j]) for r in rows[1:1 + _ID_HEADER_SAMPLE] if type(r[j]) is float and math.isfinite(r[j])]
         if len(below) < 2 or not abs(cell) > ID_HEADER_RATIO * float(np.median(below)):
             return False
     return True
+
+
+def _whole_number(cell) -> bool:
+    """True for an ``int`` (not an error code) or a finite whole ``float``; never raises (an int beyond a double)."""
+    if type(cell) is int:
+        return not is_error_code(cell)
+    return type(cell) is float and math.isfinite(cell) and cell.is_integer()
 
 
 def _label(cell) -> str:
@@ -467,8 +473,7 @@ def _among_datetimes(cell):
         return cell
     if isinstance(cell, str) and _ISO_DATE.match(cell.strip()):
         return pd.Timestamp(cell.strip()).to_pydatetime()
-    if type(cell) in (int, float) and not is_error_code(cell) and math.isfinite(cell) and float(cell).is_integer() \
-            and _PLAUSIBLE_SERIALS[0] <= cell <= _PLAUSIBLE_SERIALS[1]:
+    if _whole_number(cell) and _PLAUSIBLE_SERIALS[0] <= cell <= _PLAUSIBLE_SERIALS[1]:
         return serials_to_dates([float(cell)])[0].to_pydatetime()
     return None
 
