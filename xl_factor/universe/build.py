@@ -82,6 +82,7 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: not a folder; give a folder to write the model into")
+    _refuse_overwriting_inputs(out, returns=returns, factors=factors, universe=universe)
     data = read_universe(returns, factors, start, end, universe)
     read_seconds = time.perf_counter() - began
     with open_client(scheduler, workers) as (client, described):
@@ -133,6 +134,25 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(tmp, out / MANIFEST)
     return manifest
+
+
+def _refuse_overwriting_inputs(out: Path, **inputs) -> None:
+    """Refuse an input that is one of the files the build writes into ``out``: it would be overwritten."""
+    written = [out / name for name in (EXPOSURES, FACTOR_COV, ROLLING, MANIFEST)]
+    for option, given in inputs.items():
+        if given is None:
+            continue
+        path = Path(given)
+        for target in written:
+            same = path.resolve() == target.resolve()
+            if not same and path.exists() and target.exists():
+                try:
+                    same = os.path.samefile(path, target)
+                except OSError:
+                    same = False
+            if same:
+                raise InputError(f"--{option} {given} is the model's own {target.name} in --out {out}: the build "
+                                 "would overwrite its input; copy the file elsewhere or give another --out")
 
 
 def _exposures(data, blocks: list[dict], min_obs: int) -> tuple[pd.DataFrame, list[dict]]:
