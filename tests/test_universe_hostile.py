@@ -112,3 +112,29 @@ def test_an_input_that_is_one_of_the_files_the_build_writes_is_refused_and_left_
     one_line_refusal(capsys, "would overwrite its input")
     assert snapshot(out) == before
 
+
+# ---------------------------------------------------------------------------- 2. options refused in one line
+
+
+@pytest.mark.parametrize("option", ["--start", "--end"])
+def test_a_start_or_end_that_is_not_a_date_is_one_line_naming_the_option(data, tmp_path, capsys, option):
+    assert build(data, tmp_path / "m", option, "notadate", "--workers", 1) == 2
+    one_line_refusal(capsys, f"{option} notadate: not a date", "YYYY-MM-DD")
+    assert not (tmp_path / "m").exists()
+
+
+def test_an_out_that_cannot_be_made_is_one_line_naming_the_option(data, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    assert build(data, afile / "sub", "--workers", 1) == 2
+    one_line_refusal(capsys, f"--out {afile / 'sub'}", "is a file", "give --out a folder")
+    assert afile.read_text() == "mine\n"
+    assert build(data, "/proc/xl_factor_model", "--workers", 1) == 2
+    one_line_refusal(capsys, "--out /proc/xl_factor_model", "give --out a folder")
+
+
+def test_a_cell_that_is_not_a_date_is_shown_as_the_file_shows_it(data, tmp_path, capsys):
+    (tmp_path / "f.csv").write_text("Date,MKT\n192607,0.01\n20180103,-0.02\n20180104,0.003\n")
+    assert build(data, tmp_path / "m", "--workers", 1, factors=tmp_path / "f.csv") == 2
+    err = one_line_refusal(capsys, "date 192607 is not a date")
+    assert "np." not in err and "int64" not in err

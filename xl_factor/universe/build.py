@@ -83,6 +83,8 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: not a folder; give a folder to write the model into")
     _refuse_overwriting_inputs(out, returns=returns, factors=factors, universe=universe)
+    _check_out(out)
+    start, end = _date_option("--start", start), _date_option("--end", end)
     data = read_universe(returns, factors, start, end, universe)
     read_seconds = time.perf_counter() - began
     with open_client(scheduler, workers) as (client, described):
@@ -91,7 +93,11 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
         blocks, rolling = run_blocks(client, data, block_size, min_obs, window, step)
         fit_seconds = time.perf_counter() - fit_began
     write_began = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"--out {out}: the folder cannot be made ({error.strerror or error}); "
+                         "give --out a folder you can write") from None
     exposures, not_fitted = _exposures(data, blocks, min_obs)
     _write_parquet(exposures, out / EXPOSURES)
     cov = np.atleast_2d(np.cov(data.factors, rowvar=False))
@@ -134,6 +140,31 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(tmp, out / MANIFEST)
     return manifest
+
+
+def _date_option(option: str, value):
+    """``value`` of ``--start``/``--end`` as given, refused in one line unless it is a date."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(str(value).strip())
+    except (ValueError, TypeError, OverflowError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise InputError(f"{option} {value}: not a date; give a date as YYYY-MM-DD (e.g. {option} 2015-01-02)")
+    return value
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an ``--out`` that cannot be a folder (a file on its path) or cannot be written, before any work."""
+    for parent in [out, *out.parents]:
+        if parent.exists():
+            break
+    if not parent.is_dir():
+        raise InputError(f"--out {out}: {parent} is a file, so no folder can be made there; "
+                         "give --out a folder path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: {parent} cannot be written to; give --out a folder you can write")
 
 
 def _refuse_overwriting_inputs(out: Path, **inputs) -> None:

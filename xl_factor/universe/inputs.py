@@ -92,6 +92,13 @@ def _pick(columns, names) -> str | None:
     return next((lower[n] for n in names if n in lower), None)
 
 
+def _shown(value) -> str:
+    """A cell as the file shows it: text in quotes, a number as its digits (``192607``, not ``np.int64(192607)``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
 def _dates(values, path: Path, what: str) -> np.ndarray:
     """Column ``values`` as datetime64[ns]; refuses the first cell that is not a date."""
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -102,7 +109,7 @@ def _dates(values, path: Path, what: str) -> np.ndarray:
     parsed = pd.Series(parsed)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
-        raise InputError(f"{_where(path, int(bad[0]))}: {what} {values.iloc[bad[0]]!r} is not a date; "
+        raise InputError(f"{_where(path, int(bad[0]))}: {what} {_shown(values.iloc[bad[0]])} is not a date; "
                          "give dates as YYYY-MM-DD")
     return parsed.to_numpy(dtype="datetime64[ns]")
 
@@ -112,7 +119,7 @@ def _numbers(values: pd.Series, path: Path, what: str) -> np.ndarray:
     numeric = pd.to_numeric(values, errors="coerce")
     text = np.flatnonzero(numeric.isna().to_numpy() & values.notna().to_numpy())
     if text.size:
-        raise InputError(f"{_where(path, int(text[0]))}: {what} {values.iloc[text[0]]!r} is not a number; "
+        raise InputError(f"{_where(path, int(text[0]))}: {what} {_shown(values.iloc[text[0]])} is not a number; "
                          "give decimal returns (0.012 for 1.2%) or leave the cell empty")
     out = numeric.to_numpy(dtype=float, na_value=np.nan)
     inf = np.flatnonzero(np.isinf(out))
