@@ -138,3 +138,120 @@ def test_a_cell_that_is_not_a_date_is_shown_as_the_file_shows_it(data, tmp_path,
     assert build(data, tmp_path / "m", "--workers", 1, factors=tmp_path / "f.csv") == 2
     err = one_line_refusal(capsys, "date 192607 is not a date")
     assert "np." not in err and "int64" not in err
+
+
+# ---------------------------------------------------------------------------- 3. files of two builds
+
+
+def _ols_betas(data, factors: pd.DataFrame, security: str) -> np.ndarray:
+    """The independent reference: numpy's least squares of the security on a constant and the factors."""
+    y = data["wide"][security].to_numpy()
+    x = np.column_stack([np.ones(len(y)), factors.loc[data["wide"].index].to_numpy()])
+    return np.linalg.lstsq(x, y, rcond=None)[0][1:]
+
+
+@pytest.fixture(scope="module")
+def two_factors(data, daily_returns):
+    """A second factor set (the index and XOM) for a rebuild that changes the factors."""
+    f = daily_returns.loc[data["wide"].index, ["SP500", "XOM"]].rename(columns={"SP500": "MKT", "XOM": "OIL"})
+    f.index.name = "Date"
+    path = data["folder"] / "factors2.csv"
+    f.to_csv(path, date_format="%Y-%m-%d")
+    return f, path
+
+
+def test_the_model_numbers_are_the_least_squares_betas(data, model):
+    from xl_factor.sheet.catalogue import call
+
+    out = call("FM_MODEL", str(model), tuple((s,) for s in STOCKS))
+    for k, s in enumerate(STOCKS):
+        np.testing.assert_allclose(np.array(out[k], dtype=float), _ols_betas(data, data["factors"], s), rtol=1e-10)
+
+
+def test_a_folder_of_mismatched_files_is_one_line_saying_to_rebuild(data, model, two_factors, cluster, tmp_path):
+    from xl_factor.sheet import model as sheet_model
+    from xl_factor.sheet.catalogue import call
+
+    other = tmp_path / "other"
+    assert build(data, other, "--scheduler", cluster.scheduler_address, factors=two_factors[1]) == 0
+    cases = {}
+    for name in ("new_exposures_old_cov", "old_exposures_new_cov", "manifest_a_list", "manifest_of_another_build"):
+        cases[name] = tmp_path / name
+        shutil.copytree(model, cases[name])
+    shutil.copy(other / "exposures.parquet", cases["new_exposures_old_cov"])
+    shutil.copy(other / "factor_cov.parquet", cases["old_exposures_new_cov"])
+    (cases["manifest_a_list"] / "manifest.json").write_text("[]")
+    shutil.copy(other / "manifest.json", cases["manifest_of_another_build"])
+    # files of an older builder, with no build id, whose exposures list a factor factor_cov lacks
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    pd.read_parquet(other / "exposures.parquet").to_parquet(legacy / "exposures.parquet", index=False)
+    pd.DataFrame({"factor": ["MktRF"], "MktRF": [1e-4]}).to_parquet(legacy / "factor_cov.parquet", index=False)
+    cases["legacy"] = legacy
+    sheet_model.READ_ATTEMPTS, attempts = 2, sheet_model.READ_ATTEMPTS
+    try:
+        for name, folder in cases.items():
+            for function in ("FM_MODEL", "FM_MODEL_COVMAT"):
+                out = call(function, str(folder), (("AAPL",), ("MSFT",)))
+                assert isinstance(out, str) and out.startswith(f"#FM! {function}: model_dir: "), (name, out)
+                assert "inconsistent or incomplete" in out and "build it again" in out, (name, out)
+                assert "internal error" not in out and "\n" not in out, (name, out)
+    finally:
+        sheet_model.READ_ATTEMPTS = attempts
+
+
+def test_a_reader_during_a_rebuild_in_place_sees_the_old_model_or_the_new_one_whole(data, model, two_factors,
+                                                                                    cluster, tmp_path, monkeypatch):
+    """Every moment of a rebuild with another factor set: FM_MODEL answers the old numbers, the new ones, or
+    (files of both builds, read again to no avail) the line to rebuild; never numbers mixed from both."""
+    from xl_factor.sheet import model as sheet_model
+    from xl_factor.sheet.catalogue import call
+    from xl_factor.universe import build as build_module
+
+    folder = tmp_path / "m"
+    shutil.copytree(model, folder)
+    old = np.array(call("FM_MODEL", str(folder), (("AAPL",),)), dtype=float)
+    new = _ols_betas(data, two_factors[0], "AAPL")[None, :]
+    seen = []
+    replace = build_module.os.replace
+
+    def replace_and_look(src, dst):
+        if Path(dst).parent == folder:  # nothing reaches the model folder but a complete file
+            assert Path(src).parent != folder and Path(src).name == Path(dst).name
+        replace(src, dst)
+        seen.append(call("FM_MODEL", str(folder), (("AAPL",),)))
+
+    monkeypatch.setattr(build_module.os, "replace", replace_and_look)
+    monkeypatch.setattr(sheet_model, "READ_ATTEMPTS", 2)
+    assert build(data, folder, "--scheduler", cluster.scheduler_address, factors=two_factors[1]) == 0
+    assert len(seen) == 3
+    for answer in seen[:-1]:
+        if isinstance(answer, str):
+            assert "inconsistent or incomplete" in answer, answer
+        else:
+            np.testing.assert_allclose(np.array(answer, dtype=float), old, rtol=1e-12)
+    np.testing.assert_allclose(np.array(seen[-1], dtype=float), new, rtol=1e-10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # the staging folder is gone
+    assert sorted(p.name for p in folder.iterdir()) == ["exposures.parquet", "factor_cov.parquet", "manifest.json"]
+
+
+def test_a_reader_that_meets_files_of_two_builds_reads_again_and_gets_the_whole_new_model(data, model, two_factors,
+                                                                                        cluster, tmp_path):
+    import threading
+
+    from xl_factor.sheet.catalogue import call
+
+    other = tmp_path / "other"
+    assert build(data, other, "--scheduler", cluster.scheduler_address, factors=two_factors[1]) == 0
+    folder = tmp_path / "m"
+    shutil.copytree(model, folder)
+    shutil.copy(other / "exposures.parquet", folder)  # the rebuild has moved its first file in ...
+    finish = threading.Timer(0.2, lambda: [shutil.copy(other / n, folder) for n in ("factor_cov.parquet",
+                                                                                     "manifest.json")])
+    finish.start()  # ... and moves the rest in while the reader reads
+    try:
+        out = call("FM_MODEL", str(folder), (("AAPL",),))
+    finally:
+        finish.join()
+    np.testing.assert_allclose(np.array(out, dtype=float), _ols_betas(data, two_factors[0], "AAPL")[None, :],
+                               rtol=1e-10)
