@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -246,8 +247,14 @@ def test_a_reader_that_meets_files_of_two_builds_reads_again_and_gets_the_whole_
     folder = tmp_path / "m"
     shutil.copytree(model, folder)
     shutil.copy(other / "exposures.parquet", folder)  # the rebuild has moved its first file in ...
-    finish = threading.Timer(0.2, lambda: [shutil.copy(other / n, folder) for n in ("factor_cov.parquet",
-                                                                                     "manifest.json")])
+    staging = tmp_path / "staging"
+    shutil.copytree(other, staging)
+
+    def move_the_rest_in():  # as the build does: whole files, each by one os.replace
+        for name in ("factor_cov.parquet", "manifest.json"):
+            os.replace(staging / name, folder / name)
+
+    finish = threading.Timer(0.2, move_the_rest_in)
     finish.start()  # ... and moves the rest in while the reader reads
     try:
         out = call("FM_MODEL", str(folder), (("AAPL",),))
@@ -255,3 +262,28 @@ def test_a_reader_that_meets_files_of_two_builds_reads_again_and_gets_the_whole_
         finish.join()
     np.testing.assert_allclose(np.array(out, dtype=float), _ols_betas(data, two_factors[0], "AAPL")[None, :],
                                rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------- 4. a cell that cannot be an id
+
+
+@pytest.mark.parametrize("cell,shown", [(-2146826246, "#N/A"), (-2146826281, "#DIV/0!"), (True, "TRUE"),
+                                        (dt.datetime(2020, 1, 1), "a date")])
+def test_a_cell_that_cannot_be_an_id_fails_in_its_own_slot_as_the_sheet_shows_it(data, model, cell, shown):
+    from xl_factor.sheet.catalogue import call
+
+    ids = (("AAPL",), (cell,), ("MSFT",))
+    betas = call("FM_MODEL", str(model), ids)
+    assert betas.shape == (3, 1)
+    assert betas[1, 0] == f"#FM! FM_MODEL: ids: the cell holds {shown}, not a security id; give ids as text or " \
+                          "whole numbers", betas[1, 0]
+    for row, security in ((0, "AAPL"), (2, "MSFT")):
+        np.testing.assert_allclose(float(betas[row, 0]), _ols_betas(data, data["factors"], security)[0], rtol=1e-10)
+    cov = call("FM_MODEL_COVMAT", str(model), ids)
+    assert cov.shape == (3, 3) and cov[1, 0].startswith(f"#FM! FM_MODEL_COVMAT: ids: the cell holds {shown},")
+    assert cov[0, 1] is None and cov[1, 1] is None and cov[2, 1] is None
+    two = call("FM_MODEL_COVMAT", str(model), (("AAPL",), ("MSFT",)))
+    np.testing.assert_allclose(np.array(cov[np.ix_([0, 2], [0, 2])], dtype=float), np.array(two, dtype=float),
+                               rtol=1e-12)
+    for line in (betas[1, 0], cov[1, 0]):
+        assert "-2146826" not in line and "datetime" not in line and "True" not in line

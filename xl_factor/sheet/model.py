@@ -33,7 +33,7 @@ from .. import core
 from ..core.errors import InvalidArgument, TooFewObservations
 from .failures import mark_failures
 from .runtime import is_pyodide
-from .values import as_rows, is_missing_argument
+from .values import _describe, as_rows, is_missing_argument
 
 EXPOSURES = "exposures.parquet"
 FACTOR_COV = "factor_cov.parquet"
@@ -62,12 +62,11 @@ class Model:
 
 
 class UnknownId(TooFewObservations):
-    """Each file carries the id of the build that wrote it; a folder whose files
-are of two builds (a rebuild moving its files in) is read again until they
-agree, and a folder whose files do not fit together is one ``#FM!`` line
-saying to rebuild it: the numbers never come from two builds.
+    """An id the model does not hold (its own line in its slot)."""
 
-An id the model does not hold (its own line in its slot)."""
+
+class NotAnId(TooFewObservations):
+    """A cell among the ids that cannot be an id (its own line in its slot)."""
 
 
 _LOCK = threading.Lock()
@@ -76,10 +75,11 @@ _MODELS: OrderedDict[str, tuple[tuple, Model]] = OrderedDict()
 LOADS = {"count": 0}
 
 
-def parse_ids(value, argument: str) -> list[str | None]:
+def parse_ids(value, argument: str) -> list[str | NotAnId | None]:
     """The security ids of a range (row by row), as text; a blank cell is ``None``.
 
-    Whole numbers (a PERMNO typed as a number) read as their digits.
+    Whole numbers (a PERMNO typed as a number) read as their digits. A cell that cannot be an id (an
+    error cell, a date, TRUE) is its :class:`NotAnId` failure, shown in its own slot.
     """
     if is_missing_argument(value):
         raise InvalidArgument("is required; give the cells that hold the security ids", argument)
@@ -93,9 +93,9 @@ def parse_ids(value, argument: str) -> list[str | None]:
             elif type(cell) in (int, float) and np.isfinite(cell) and float(cell).is_integer() \
                     and abs(cell) < 2**53 and not _is_error(cell):
                 ids.append(str(int(cell)))
-            else:
-                raise InvalidArgument(f"holds {cell!r}, not a security id; give ids as text or whole numbers",
-                                      argument)
+            else:  # an error cell, a date, TRUE: fails in its own slot, described as the sheet shows it
+                ids.append(NotAnId(f"the cell holds {_describe(cell)}, not a security id; give ids as text "
+                                   "or whole numbers", "ids"))
     return ids
 
 
@@ -238,6 +238,9 @@ def _positions(model: Model, ids, model_dir: str):
     rows, failures = np.full(len(ids), -1), {}
     for slot, security in enumerate(ids):
         if security is None:
+            continue
+        if isinstance(security, NotAnId):
+            failures[slot] = security
             continue
         row = model.ids.get(security)
         if row is None:
