@@ -287,3 +287,37 @@ def test_a_cell_that_cannot_be_an_id_fails_in_its_own_slot_as_the_sheet_shows_it
                                rtol=1e-12)
     for line in (betas[1, 0], cov[1, 0]):
         assert "-2146826" not in line and "datetime" not in line and "True" not in line
+
+
+# ---------------------------------------------------------------------------- 5. ids are text in every layout
+
+
+def test_ids_keep_their_leading_zeros_whatever_the_layout(data, cluster, tmp_path):
+    wide = data["wide"].copy()
+    wide.columns = ["10001", "10002", "00123", "0077"]
+    wide.to_csv(tmp_path / "wide.csv", date_format="%Y-%m-%d")
+    long = wide.stack().reset_index()
+    long.columns = ["date", "permno", "ret"]
+    long.to_csv(tmp_path / "long.csv", index=False, date_format="%Y-%m-%d")
+    for name in ("wide", "long"):
+        assert build(data, tmp_path / f"m_{name}", "--scheduler", cluster.scheduler_address,
+                     returns=tmp_path / f"{name}.csv") == 0
+    expected = sorted(wide.columns)
+    for name in ("wide", "long"):
+        exposures = pd.read_parquet(tmp_path / f"m_{name}" / "exposures.parquet")
+        assert list(exposures["id"]) == expected, name
+    a, b = (pd.read_parquet(tmp_path / f"m_{n}" / "exposures.parquet") for n in ("wide", "long"))
+    pd.testing.assert_frame_equal(a, b)
+    for k, security in enumerate(["10001", "10002", "00123", "0077"]):
+        row = a.set_index("id").loc[security]
+        np.testing.assert_allclose(row["beta_MKT"], _ols_betas(data, data["factors"], STOCKS[k])[0], rtol=1e-10)
+    # '0077' and '77' are two securities, and a universe list keeps its zeros too
+    two = pd.concat([long, long[long["permno"] == "0077"].assign(permno="77")])
+    two.to_csv(tmp_path / "long2.csv", index=False, date_format="%Y-%m-%d")
+    pd.DataFrame({"security": expected + ["77"]}).to_csv(tmp_path / "universe.csv", index=False)
+    (tmp_path / "list.csv").write_text("\n".join(["code", *expected, "77"]) + "\n")
+    for universe in ("universe.csv", "list.csv"):
+        out = tmp_path / f"m_two_{universe}"
+        assert build(data, out, "--scheduler", cluster.scheduler_address, "--universe", tmp_path / universe,
+                     returns=tmp_path / "long2.csv") == 0
+        assert list(pd.read_parquet(out / "exposures.parquet")["id"]) == sorted(expected + ["77"])

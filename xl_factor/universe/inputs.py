@@ -72,7 +72,9 @@ def _where(path: Path, row: int) -> str:
     return f"{path.name} line {row + 2}" if path.suffix.lower() != ".parquet" else f"{path.name} row {row + 1}"
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(path: Path, first_is_id: bool = False) -> pd.DataFrame:
+    """The table in ``path``; in a CSV the id column (named as in ``ID_NAMES``, or the first column with
+    ``first_is_id``) is read as text, so ids keep their leading zeros ('00123') whatever the layout."""
     if not path.exists():
         raise InputError(f"{path}: no such file; give the path of the file")
     suffix = path.suffix.lower()
@@ -80,7 +82,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, low_memory=False)
+            header = pd.read_csv(path, nrows=0).columns
+            id_col = _pick(header, ID_NAMES) or (header[0] if first_is_id and len(header) else None)
+            return pd.read_csv(path, low_memory=False, dtype=None if id_col is None else {id_col: str})
     except Exception as error:  # noqa: BLE001 - an unreadable file is one line too
         raise InputError(f"{path.name}: cannot be read ({type(error).__name__}: {error}); "
                          "give a Parquet or CSV file") from None
@@ -211,7 +215,7 @@ def read_universe(returns_path, factors_path, start=None, end=None, universe_pat
 
 
 def _universe_ids(path: Path) -> set[str]:
-    frame = _read_table(path)
+    frame = _read_table(path, first_is_id=True)
     column = _pick(frame.columns, ID_NAMES) or frame.columns[0]
     return set(_id_codes(frame[column], path)[1])
 
