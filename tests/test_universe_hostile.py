@@ -321,3 +321,27 @@ def test_ids_keep_their_leading_zeros_whatever_the_layout(data, cluster, tmp_pat
         assert build(data, out, "--scheduler", cluster.scheduler_address, "--universe", tmp_path / universe,
                      returns=tmp_path / "long2.csv") == 0
         assert list(pd.read_parquet(out / "exposures.parquet")["id"]) == sorted(expected + ["77"])
+
+
+# ---------------------------------------------------------------------------- 6. nothing to fit, no workers
+
+
+def test_a_build_that_fits_no_security_is_refused_and_leaves_the_model_there(data, model, cluster, tmp_path, capsys):
+    folder = tmp_path / "m"
+    shutil.copytree(model, folder)
+    before = snapshot(folder)
+    assert build(data, folder, "--scheduler", cluster.scheduler_address, "--min-obs", 100000) == 2
+    one_line_refusal(capsys, "no security could be fitted (of 4; the first, 'AAPL': ",
+                     "fewer than the 100000 --min-obs asks for", "nothing written", "lower --min-obs")
+    assert snapshot(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    assert build(data, tmp_path / "new", "--scheduler", cluster.scheduler_address, "--min-obs", 100000) == 2
+    capsys.readouterr()
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("workers", [0, -1])
+def test_workers_below_one_are_refused(data, tmp_path, capsys, workers):
+    assert build(data, tmp_path / "m", "--workers", workers) == 2
+    one_line_refusal(capsys, f"--workers {workers}: give a whole number of at least 1")
+    assert not (tmp_path / "m").exists()

@@ -64,6 +64,8 @@ def _versions() -> dict:
 def check_options(min_obs: int, window: int | None, step: int | None, block_size: int, workers, scheduler) -> None:
     if min_obs < 1:
         raise InputError(f"--min-obs {min_obs}: give a whole number of at least 1")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: give a whole number of at least 1 (or leave it out for the cores)")
     if block_size < 1:
         raise InputError(f"--block-size {block_size}: give a whole number of at least 1")
     if (window is None) != (step is None):
@@ -102,6 +104,11 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
     write_began = time.perf_counter()
     build_id = uuid.uuid4().hex
     exposures, not_fitted = _exposures(data, blocks, min_obs)
+    if len(not_fitted) == len(data.ids):  # an empty model must not replace a model already in --out
+        first = not_fitted[0]
+        raise InputError(f"no security could be fitted (of {len(data.ids)}; the first, '{first['id']}': "
+                         f"{first['reason']}); nothing written to --out {out}; lower --min-obs or give "
+                         "longer histories")
     cov = np.atleast_2d(np.cov(data.factors, rowvar=False))
     tables = {EXPOSURES: exposures,
               FACTOR_COV: pd.DataFrame({"factor": list(data.factor_names),
