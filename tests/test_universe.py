@@ -388,7 +388,12 @@ def test_the_model_is_cached_on_the_files_identity_and_reread_when_they_change(m
     assert call("FM_MODEL", str(copy), ((good,),), "betas") is not None
     assert sheet_model.LOADS["count"] == before + 1  # read once, then from the cache
     exposures["beta_MKT"] *= 2
-    exposures.to_parquet(copy / "exposures.parquet", index=False)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(copy / "exposures.parquet").metadata  # the build's id: the file is still of its build
+    pq.write_table(pa.Table.from_pandas(exposures, preserve_index=False).replace_schema_metadata(metadata),
+                   copy / "exposures.parquet")
     again = call("FM_MODEL", str(copy), ((good,),))
     assert sheet_model.LOADS["count"] == before + 2 and again[0, 0] == 2 * first[0, 0]
 

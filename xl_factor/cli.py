@@ -126,6 +126,10 @@ def _model_build(args) -> int:
     except InputError as error:
         print(f"xl-factor model build: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a disk or folder the checks could not foresee: one line, never a traceback
+        print(f"xl-factor model build: {error.filename or args.out}: {error.strerror or error}; "
+              "check the paths and that --out can be written", file=sys.stderr)
+        return 2
     print(f"wrote {', '.join(manifest['outputs'] + ['manifest.json'])} into {args.out}: "
           f"{manifest['n_fitted']} of {manifest['n_securities']} securities fitted over "
           f"{manifest['date_range']['n_dates']} dates ({manifest['date_range']['first']} to "

@@ -8,6 +8,11 @@ files' identity (path, ``mtime_ns``, size): a rebuilt model is read again at
 the next recalculation, an unchanged one is not. Reading Parquet needs
 pyarrow (``pip install "xl_factor[scale]"``); the sheet never imports Dask.
 
+Each file carries the id of the build that wrote it; a folder whose files
+are of two builds (a rebuild moving its files in) is read again until they
+agree, and a folder whose files do not fit together is one ``#FM!`` line
+saying to rebuild it: the numbers never come from two builds.
+
 An id the model does not hold, or a security it lists as not fitted, shows
 its own ``#FM!`` line in its slot; the other ids get their numbers. A blank
 cell among the ids leaves its slot blank.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +33,16 @@ from .. import core
 from ..core.errors import InvalidArgument, TooFewObservations
 from .failures import mark_failures
 from .runtime import is_pyodide
-from .values import as_rows, is_missing_argument
+from .values import _describe, as_rows, is_missing_argument
 
 EXPOSURES = "exposures.parquet"
 FACTOR_COV = "factor_cov.parquet"
 MANIFEST = "manifest.json"
+#: The Parquet schema metadata key with the id of the build that wrote the file (the manifest's ``build_id``).
+BUILD_ID_KEY = b"xl_factor_build_id"
+#: A folder whose files are of two builds is read again this many times, READ_PAUSE seconds apart, before it is
+#: refused: a rebuild moves its complete files in within milliseconds.
+READ_ATTEMPTS, READ_PAUSE = 20, 0.05
 #: FM_MODEL's fields: ``betas`` (ids x K) or one number per id.
 FIELDS = ("betas", "alpha", "idio_var", "total_var", "r2", "n_obs")
 #: Models kept in memory at once (each is N x (K + 5) numbers: 30,000 x 8 is 2 MB).
@@ -54,16 +65,21 @@ class UnknownId(TooFewObservations):
     """An id the model does not hold (its own line in its slot)."""
 
 
+class NotAnId(TooFewObservations):
+    """A cell among the ids that cannot be an id (its own line in its slot)."""
+
+
 _LOCK = threading.Lock()
 _MODELS: OrderedDict[str, tuple[tuple, Model]] = OrderedDict()
 #: How many times a model folder was read from disk (the tests check the cache with it).
 LOADS = {"count": 0}
 
 
-def parse_ids(value, argument: str) -> list[str | None]:
+def parse_ids(value, argument: str) -> list[str | NotAnId | None]:
     """The security ids of a range (row by row), as text; a blank cell is ``None``.
 
-    Whole numbers (a PERMNO typed as a number) read as their digits.
+    Whole numbers (a PERMNO typed as a number) read as their digits. A cell that cannot be an id (an
+    error cell, a date, TRUE) is its :class:`NotAnId` failure, shown in its own slot.
     """
     if is_missing_argument(value):
         raise InvalidArgument("is required; give the cells that hold the security ids", argument)
@@ -77,9 +93,9 @@ def parse_ids(value, argument: str) -> list[str | None]:
             elif type(cell) in (int, float) and np.isfinite(cell) and float(cell).is_integer() \
                     and abs(cell) < 2**53 and not _is_error(cell):
                 ids.append(str(int(cell)))
-            else:
-                raise InvalidArgument(f"holds {cell!r}, not a security id; give ids as text or whole numbers",
-                                      argument)
+            else:  # an error cell, a date, TRUE: fails in its own slot, described as the sheet shows it
+                ids.append(NotAnId(f"the cell holds {_describe(cell)}, not a security id; give ids as text "
+                                   "or whole numbers", "ids"))
     return ids
 
 
@@ -137,12 +153,33 @@ def load_model(model_dir: str) -> Model:
     return model
 
 
-def _read(folder: Path) -> Model:
-    try:
-        import pandas as pd
+class _Mixed(Exception):
+    """The folder's files carry the ids of different builds (a rebuild is moving its files in)."""
 
-        exposures = pd.read_parquet(folder / EXPOSURES)
-        cov = pd.read_parquet(folder / FACTOR_COV)
+
+def _inconsistent(folder: Path, why: str) -> InvalidArgument:
+    return InvalidArgument(f"'{folder}': the model folder is inconsistent or incomplete ({why}); "
+                           "build it again with 'xl-factor model build'", "model_dir")
+
+
+def _read(folder: Path) -> Model:
+    """The model in ``folder``, its files all of one build: read again while a rebuild is moving its files in."""
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            return _read_once(folder)
+        except _Mixed as mixed:
+            why = str(mixed)
+            if attempt + 1 < READ_ATTEMPTS:
+                time.sleep(READ_PAUSE)
+    raise _inconsistent(folder, why)
+
+
+def _read_once(folder: Path) -> Model:
+    try:
+        import pyarrow.parquet as pq
+
+        manifest_text = (folder / MANIFEST).read_text() if (folder / MANIFEST).exists() else None
+        tables = {name: pq.read_table(folder / name) for name in (EXPOSURES, FACTOR_COV)}
     except ImportError:
         raise InvalidArgument("needs pyarrow to read the model's Parquet files; pip install \"xl_factor[scale]\"",
                               "model_dir") from None
@@ -150,22 +187,50 @@ def _read(folder: Path) -> Model:
         raise InvalidArgument(f"'{folder}': the model's files cannot be read ({type(error).__name__}); "
                               "build the model again with 'xl-factor model build'", "model_dir") from None
     LOADS["count"] += 1
-    names = tuple(str(f) for f in cov["factor"])
     manifest = {}
-    if (folder / MANIFEST).exists():
+    if manifest_text is not None:
         try:
-            manifest = json.loads((folder / MANIFEST).read_text())
+            manifest = json.loads(manifest_text)
         except ValueError:
-            manifest = {}
-    ids = [str(i) for i in exposures["id"]]
-    return Model(
-        ids={i: n for n, i in enumerate(ids)},
-        factor_names=names,
-        betas=exposures[[f"beta_{f}" for f in names]].to_numpy(dtype=float),
-        fields={f: exposures[f].to_numpy(dtype=float) for f in FIELDS[1:]},
-        factor_cov=cov[list(names)].to_numpy(dtype=float),
-        not_fitted={str(e["id"]): str(e["reason"]) for e in manifest.get("not_fitted", [])},
-    )
+            raise _inconsistent(folder, f"{MANIFEST} is not JSON") from None
+        if not isinstance(manifest, dict):
+            raise _inconsistent(folder, f"{MANIFEST} is not a JSON object")
+    builds = {name: (table.schema.metadata or {}).get(BUILD_ID_KEY) for name, table in tables.items()}
+    builds = {name: (b.decode(errors="replace") if b is not None else None) for name, b in builds.items()}
+    if manifest_text is not None:
+        builds[MANIFEST] = manifest.get("build_id")
+    if len(set(builds.values())) > 1:  # files of two builds (an older build's files carry no id)
+        raise _Mixed(" and ".join(f"{name} of build {b or 'unknown'}" for name, b in builds.items()))
+    exposures, cov = (tables[name].to_pandas() for name in (EXPOSURES, FACTOR_COV))
+    if "factor" not in cov.columns:
+        raise _inconsistent(folder, f"{FACTOR_COV} has no factor column")
+    names = tuple(str(f) for f in cov["factor"])
+    lacking = [c for c in ("id", *FIELDS[1:], *(f"beta_{f}" for f in names)) if c not in exposures.columns]
+    lacking_cov = [f for f in names if f not in cov.columns]
+    if lacking or lacking_cov or len(set(names)) != len(names):
+        what = (f"{EXPOSURES} lacks {', '.join(lacking)}" if lacking else
+                f"{FACTOR_COV} lacks the column of {', '.join(lacking_cov)}" if lacking_cov else
+                f"{FACTOR_COV} names a factor twice")
+        raise _inconsistent(folder, what)
+    betas = [c for c in exposures.columns if str(c).startswith("beta_")]
+    if sorted(betas) != sorted(f"beta_{f}" for f in names):
+        raise _inconsistent(folder, f"the factors of {EXPOSURES} ({', '.join(b[5:] for b in betas)}) are not "
+                                    f"those of {FACTOR_COV} ({', '.join(names)})")
+    not_fitted = manifest.get("not_fitted", [])
+    if not isinstance(not_fitted, list) or not all(isinstance(e, dict) and "id" in e for e in not_fitted):
+        raise _inconsistent(folder, f"the not_fitted list of {MANIFEST} is not a list of securities")
+    try:
+        ids = [str(i) for i in exposures["id"]]
+        return Model(
+            ids={i: n for n, i in enumerate(ids)},
+            factor_names=names,
+            betas=exposures[[f"beta_{f}" for f in names]].to_numpy(dtype=float),
+            fields={f: exposures[f].to_numpy(dtype=float) for f in FIELDS[1:]},
+            factor_cov=cov[list(names)].to_numpy(dtype=float),
+            not_fitted={str(e["id"]): str(e.get("reason", "not fitted")) for e in not_fitted},
+        )
+    except (TypeError, ValueError) as error:
+        raise _inconsistent(folder, f"a column does not hold numbers: {type(error).__name__}") from None
 
 
 def _positions(model: Model, ids, model_dir: str):
@@ -173,6 +238,9 @@ def _positions(model: Model, ids, model_dir: str):
     rows, failures = np.full(len(ids), -1), {}
     for slot, security in enumerate(ids):
         if security is None:
+            continue
+        if isinstance(security, NotAnId):
+            failures[slot] = security
             continue
         row = model.ids.get(security)
         if row is None:

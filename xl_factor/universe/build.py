@@ -14,7 +14,9 @@ The outputs in ``DIR`` (never an N x N matrix: the model is B, Sigma_f, D):
 * ``manifest.json``: the inputs' SHA-256, the date range, the versions, the
   scheduler, the elapsed time, and the securities not fitted with why.
 
-Files are written under a temporary name and renamed, the manifest last.
+The files are written into a staging folder beside ``DIR`` and moved in one
+by one, the manifest last; each carries the build's id, so a reader can tell
+files of two builds apart (:func:`_write_model`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +41,8 @@ EXPOSURES = "exposures.parquet"
 FACTOR_COV = "factor_cov.parquet"
 ROLLING = "rolling_exposures.parquet"
 MANIFEST = "manifest.json"
+#: The Parquet schema metadata key that carries the build's id (the manifest's ``build_id``).
+BUILD_ID_KEY = b"xl_factor_build_id"
 DEFAULT_MIN_OBS = 60
 DEFAULT_BLOCK = 500
 
@@ -57,6 +64,8 @@ def _versions() -> dict:
 def check_options(min_obs: int, window: int | None, step: int | None, block_size: int, workers, scheduler) -> None:
     if min_obs < 1:
         raise InputError(f"--min-obs {min_obs}: give a whole number of at least 1")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: give a whole number of at least 1 (or leave it out for the cores)")
     if block_size < 1:
         raise InputError(f"--block-size {block_size}: give a whole number of at least 1")
     if (window is None) != (step is None):
@@ -82,6 +91,9 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: not a folder; give a folder to write the model into")
+    _refuse_overwriting_inputs(out, returns=returns, factors=factors, universe=universe)
+    _check_out(out)
+    start, end = _date_option("--start", start), _date_option("--end", end)
     data = read_universe(returns, factors, start, end, universe)
     read_seconds = time.perf_counter() - began
     with open_client(scheduler, workers) as (client, described):
@@ -90,19 +102,23 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
         blocks, rolling = run_blocks(client, data, block_size, min_obs, window, step)
         fit_seconds = time.perf_counter() - fit_began
     write_began = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    build_id = uuid.uuid4().hex
     exposures, not_fitted = _exposures(data, blocks, min_obs)
-    _write_parquet(exposures, out / EXPOSURES)
+    if len(not_fitted) == len(data.ids):  # an empty model must not replace a model already in --out
+        first = not_fitted[0]
+        raise InputError(f"no security could be fitted (of {len(data.ids)}; the first, '{first['id']}': "
+                         f"{first['reason']}); nothing written to --out {out}; lower --min-obs or give "
+                         "longer histories")
     cov = np.atleast_2d(np.cov(data.factors, rowvar=False))
-    _write_parquet(pd.DataFrame({"factor": list(data.factor_names),
-                                 **{f: cov[:, k] for k, f in enumerate(data.factor_names)}}), out / FACTOR_COV)
+    tables = {EXPOSURES: exposures,
+              FACTOR_COV: pd.DataFrame({"factor": list(data.factor_names),
+                                        **{f: cov[:, k] for k, f in enumerate(data.factor_names)}})}
     if rolling is not None:
-        _write_parquet(_rolling(data, rolling, block_size), out / ROLLING)
-    elif (out / ROLLING).exists():
-        (out / ROLLING).unlink()  # a rolling table from an earlier build would not match this model
+        tables[ROLLING] = _rolling(data, rolling, block_size)
     dates = data.dates
     manifest = {
         "model": "B Sigma_f B' + D: exposures.parquet (B, D = idio_var), factor_cov.parquet (Sigma_f)",
+        "build_id": build_id,
         "inputs": {
             "returns": {"path": str(Path(returns).resolve()), "sha256": sha256(Path(returns)),
                         "bytes": Path(returns).stat().st_size, "layout": data.layout},
@@ -123,16 +139,85 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
         "scheduler": described,
         "workers": n_workers,
         "versions": _versions(),
-        "outputs": [EXPOSURES, FACTOR_COV] + ([ROLLING] if rolling is not None else []),
+        "outputs": list(tables),
         "not_fitted": not_fitted,
     }
-    manifest["elapsed_seconds"] = {"read_and_check": round(read_seconds, 3), "fit": round(fit_seconds, 3),
-                                   "write": round(time.perf_counter() - write_began, 3),
-                                   "total": round(time.perf_counter() - began, 3)}
-    tmp = out / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(tmp, out / MANIFEST)
+    _write_model(out, tables, manifest, build_id, lambda: {
+        "read_and_check": round(read_seconds, 3), "fit": round(fit_seconds, 3),
+        "write": round(time.perf_counter() - write_began, 3), "total": round(time.perf_counter() - began, 3)})
     return manifest
+
+
+def _write_model(out: Path, tables: dict, manifest: dict, build_id: str, elapsed) -> None:
+    """Write the model's files into a staging folder beside ``out``, then move them into ``out``, manifest last.
+
+    Every file carries the build's id (the Parquet files in their schema metadata, the manifest in
+    ``build_id``), and the sheet reads a folder only when all its files carry the same id: a reader that
+    looks while the files are being moved in (each move an atomic ``os.replace`` on one file system) sees
+    files of two builds, knows it, and reads again. The staging folder keeps a half-written build out of
+    ``out`` altogether: nothing in ``out`` changes until every file is complete.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    except OSError as error:
+        raise InputError(f"--out {out}: the folder cannot be made ({error.strerror or error}); "
+                         "give --out a folder you can write") from None
+    try:
+        for name, frame in tables.items():
+            _write_parquet(frame, staging / name, build_id)
+        manifest["elapsed_seconds"] = elapsed()
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        for name in [*tables, MANIFEST]:
+            os.replace(staging / name, out / name)
+        if ROLLING not in tables and (out / ROLLING).exists():
+            (out / ROLLING).unlink()  # a rolling table from an earlier build would not match this model
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _date_option(option: str, value):
+    """``value`` of ``--start``/``--end`` as given, refused in one line unless it is a date."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(str(value).strip())
+    except (ValueError, TypeError, OverflowError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise InputError(f"{option} {value}: not a date; give a date as YYYY-MM-DD (e.g. {option} 2015-01-02)")
+    return value
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an ``--out`` that cannot be a folder (a file on its path) or cannot be written, before any work."""
+    for parent in [out, *out.parents]:
+        if parent.exists():
+            break
+    if not parent.is_dir():
+        raise InputError(f"--out {out}: {parent} is a file, so no folder can be made there; "
+                         "give --out a folder path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: {parent} cannot be written to; give --out a folder you can write")
+
+
+def _refuse_overwriting_inputs(out: Path, **inputs) -> None:
+    """Refuse an input that is one of the files the build writes into ``out``: it would be overwritten."""
+    written = [out / name for name in (EXPOSURES, FACTOR_COV, ROLLING, MANIFEST)]
+    for option, given in inputs.items():
+        if given is None:
+            continue
+        path = Path(given)
+        for target in written:
+            same = path.resolve() == target.resolve()
+            if not same and path.exists() and target.exists():
+                try:
+                    same = os.path.samefile(path, target)
+                except OSError:
+                    same = False
+            if same:
+                raise InputError(f"--{option} {given} is the model's own {target.name} in --out {out}: the build "
+                                 "would overwrite its input; copy the file elsewhere or give another --out")
 
 
 def _exposures(data, blocks: list[dict], min_obs: int) -> tuple[pd.DataFrame, list[dict]]:
@@ -176,7 +261,10 @@ def _rolling(data, rolling: list[dict], block_size: int) -> pd.DataFrame:
     return frame
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+def _write_parquet(frame: pd.DataFrame, path: Path, build_id: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), BUILD_ID_KEY: build_id.encode()})
+    pq.write_table(table, path)

@@ -72,7 +72,9 @@ def _where(path: Path, row: int) -> str:
     return f"{path.name} line {row + 2}" if path.suffix.lower() != ".parquet" else f"{path.name} row {row + 1}"
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(path: Path, first_is_id: bool = False) -> pd.DataFrame:
+    """The table in ``path``; in a CSV the id column (named as in ``ID_NAMES``, or the first column with
+    ``first_is_id``) is read as text, so ids keep their leading zeros ('00123') whatever the layout."""
     if not path.exists():
         raise InputError(f"{path}: no such file; give the path of the file")
     suffix = path.suffix.lower()
@@ -80,7 +82,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, low_memory=False)
+            header = pd.read_csv(path, nrows=0).columns
+            id_col = _pick(header, ID_NAMES) or (header[0] if first_is_id and len(header) else None)
+            return pd.read_csv(path, low_memory=False, dtype=None if id_col is None else {id_col: str})
     except Exception as error:  # noqa: BLE001 - an unreadable file is one line too
         raise InputError(f"{path.name}: cannot be read ({type(error).__name__}: {error}); "
                          "give a Parquet or CSV file") from None
@@ -90,6 +94,13 @@ def _read_table(path: Path) -> pd.DataFrame:
 def _pick(columns, names) -> str | None:
     lower = {str(c).strip().lower(): c for c in columns}
     return next((lower[n] for n in names if n in lower), None)
+
+
+def _shown(value) -> str:
+    """A cell as the file shows it: text in quotes, a number as its digits (``192607``, not ``np.int64(192607)``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return f"'{value}'" if isinstance(value, str) else str(value)
 
 
 def _dates(values, path: Path, what: str) -> np.ndarray:
@@ -102,7 +113,7 @@ def _dates(values, path: Path, what: str) -> np.ndarray:
     parsed = pd.Series(parsed)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
-        raise InputError(f"{_where(path, int(bad[0]))}: {what} {values.iloc[bad[0]]!r} is not a date; "
+        raise InputError(f"{_where(path, int(bad[0]))}: {what} {_shown(values.iloc[bad[0]])} is not a date; "
                          "give dates as YYYY-MM-DD")
     return parsed.to_numpy(dtype="datetime64[ns]")
 
@@ -112,7 +123,7 @@ def _numbers(values: pd.Series, path: Path, what: str) -> np.ndarray:
     numeric = pd.to_numeric(values, errors="coerce")
     text = np.flatnonzero(numeric.isna().to_numpy() & values.notna().to_numpy())
     if text.size:
-        raise InputError(f"{_where(path, int(text[0]))}: {what} {values.iloc[text[0]]!r} is not a number; "
+        raise InputError(f"{_where(path, int(text[0]))}: {what} {_shown(values.iloc[text[0]])} is not a number; "
                          "give decimal returns (0.012 for 1.2%) or leave the cell empty")
     out = numeric.to_numpy(dtype=float, na_value=np.nan)
     inf = np.flatnonzero(np.isinf(out))
@@ -204,7 +215,7 @@ def read_universe(returns_path, factors_path, start=None, end=None, universe_pat
 
 
 def _universe_ids(path: Path) -> set[str]:
-    frame = _read_table(path)
+    frame = _read_table(path, first_is_id=True)
     column = _pick(frame.columns, ID_NAMES) or frame.columns[0]
     return set(_id_codes(frame[column], path)[1])
 
