@@ -33,7 +33,7 @@ from .. import core
 from ..core.errors import InvalidArgument, TooFewObservations
 from .failures import mark_failures
 from .runtime import is_pyodide
-from .values import _describe, as_rows, is_missing_argument
+from .values import as_rows, describe_cell, is_missing_argument
 
 EXPOSURES = "exposures.parquet"
 FACTOR_COV = "factor_cov.parquet"
@@ -94,7 +94,7 @@ def parse_ids(value, argument: str) -> list[str | NotAnId | None]:
                     and abs(cell) < 2**53 and not _is_error(cell):
                 ids.append(str(int(cell)))
             else:  # an error cell, a date, TRUE: fails in its own slot, described as the sheet shows it
-                ids.append(NotAnId(f"the cell holds {_describe(cell)}, not a security id; give ids as text "
+                ids.append(NotAnId(f"the cell holds {describe_cell(cell)}, not a security id; give ids as text "
                                    "or whole numbers", "ids"))
     return ids
 

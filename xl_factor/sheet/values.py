@@ -600,7 +600,7 @@ def parse_number(value, argument: str, default=None, allow_missing: bool = False
             raise ShapeMismatch(f"must be a single cell, got {len(rows)} x {len(rows[0])}", argument)
         cell = rows[0][0]
     if type(cell) is bool or is_error_code(cell) or not isinstance(cell, (int, float, Decimal, np.integer, np.floating)):
-        raise InvalidArgument(f"must be a number, got {_describe(cell)}", argument)
+        raise InvalidArgument(f"must be a number, got {describe_cell(cell)}", argument)
     try:
         number = float(cell)
     except OverflowError:  # an int or Decimal beyond a double
@@ -621,7 +621,7 @@ def parse_text(value, argument: str, default: str | None = None) -> str:
         rows = as_rows(cell, argument)
         cell = rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else cell
     if not isinstance(cell, str):
-        raise InvalidArgument(f"must be text, got {_describe(cell)}", argument)
+        raise InvalidArgument(f"must be text, got {describe_cell(cell)}", argument)
     return cell.strip()
 
 
@@ -639,7 +639,7 @@ def parse_bool(value, argument: str, default: bool) -> bool:
         return bool(cell)
     if isinstance(cell, str) and cell.strip().upper() in ("TRUE", "FALSE"):
         return cell.strip().upper() == "TRUE"
-    raise InvalidArgument(f"must be TRUE or FALSE, got {_describe(cell)}", argument)
+    raise InvalidArgument(f"must be TRUE or FALSE, got {describe_cell(cell)}", argument)
 
 
 def parse_numbers(value, argument: str, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
@@ -675,10 +675,11 @@ def numbers_by_cell(value, argument: str) -> tuple[np.ndarray, list]:
 
 def not_a_number(cell) -> str:
     """What a refusal says of a cell where a number is due: ``must hold numbers, got TRUE``."""
-    return f"must hold numbers, got {_describe(cell)}"
+    return f"must hold numbers, got {describe_cell(cell)}"
 
 
-def _describe(cell) -> str:
+def describe_cell(cell) -> str:
+    """A cell as a refusal names it: a blank cell, #N/A, TRUE, the text '...', a date, or the number."""
     if cell is None:
         return "a blank cell"
     if is_error_code(cell):
