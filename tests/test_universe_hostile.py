@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, require
+from test_universe import build
 
 dask_ok = True
 try:
@@ -61,15 +62,7 @@ def data(daily_returns, tmp_path_factory):
     factors.index.name = "Date"
     factors.to_csv(folder / "factors.csv", date_format="%Y-%m-%d")
     return {"folder": folder, "wide": wide, "factors": factors, "wide_csv": folder / "wide.csv",
-            "factors_csv": folder / "factors.csv"}
-
-
-def build(data, out, *extra, returns=None, factors=None) -> int:
-    from xl_factor.cli import main
-
-    args = ["model", "build", "--returns", str(returns or data["wide_csv"]),
-            "--factors", str(factors or data["factors_csv"]), "--out", str(out), *map(str, extra)]
-    return main(args)
+            "returns": folder / "wide.csv", "factors_csv": folder / "factors.csv"}  # "returns": what build() reads
 
 
 @pytest.fixture(scope="module")
