@@ -132,3 +132,16 @@ def test_a_few_holidays_and_weekends_are_matched_on_the_common_dates(returns):
     got = call("FM_BETA", cells(asset), cells(factors))
     common = returns.loc[factors.index]
     np.testing.assert_allclose(np.asarray(got, dtype=float).ravel(), ols_betas(common), rtol=RTOL)
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_a_whole_number_beyond_a_double_in_the_header_is_a_label_not_an_internal_error(returns, dated):
+    """A header cell of 10**400 beside Date (or in a header of ids without dates) is read as its digits, with
+    every header rule asking whether a cell is a whole number in one way that never converts it to a float."""
+    frame = returns[ASSETS]
+    body = cells(frame)[1:] if dated else tuple(r[1:] for r in cells(frame)[1:])
+    header = (("Date",) if dated else ()) + (10**400, 55976, 47896)
+    got = call("FM_SHARPE", (header,) + body, 252)
+    assert not isinstance(got, str), got
+    np.testing.assert_allclose(np.asarray(got, dtype=float).ravel(), (frame.mean() / frame.std() * np.sqrt(252)),
+                               rtol=RTOL)

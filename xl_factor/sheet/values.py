@@ -339,14 +339,13 @@ def _is_numbered_header(rows) -> bool:
     if len(rows) < 2 or not isinstance(first[0], str) or not _DATE_LABEL.search(first[0]):
         return False
     below = rows[1][0]  # a date in any form a sheet hands over: a datetime, a serial (under the date word), ISO text
-    serial = type(below) in (int, float) and not is_error_code(below) and _looks_like_serials(
-        np.array([float(below)]), first[0])
+    serial = type(below) in (int, float) and not is_error_code(below) and FIRST_SERIAL <= below <= LAST_SERIAL \
+        and _looks_like_serials(np.array([float(below)]), first[0])
     if not (isinstance(below, (datetime, date)) or serial or (isinstance(below, str) and _ISO_DATE.match(below))):
         return False
     numbers = 0
     for cell in first[1:]:
-        whole = type(cell) in (int, float) and not is_error_code(cell) and math.isfinite(cell)
-        if whole and float(cell).is_integer():
+        if _whole_number(cell):
             numbers += 1
         elif not (cell is None or isinstance(cell, str)):
             return False
@@ -384,7 +383,7 @@ def _label(cell) -> str:
     """A header cell as a label: text stripped, a whole number without its '.0', a blank as ''."""
     if cell is None:
         return ""
-    if type(cell) in (int, float) and float(cell).is_integer():
+    if _whole_number(cell):
         return str(int(cell))
     return str(cell).strip()
 
