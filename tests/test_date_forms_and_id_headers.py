@@ -145,3 +145,16 @@ def test_a_whole_number_beyond_a_double_in_the_header_is_a_label_not_an_internal
     assert not isinstance(got, str), got
     np.testing.assert_allclose(np.asarray(got, dtype=float).ravel(), (frame.mean() / frame.std() * np.sqrt(252)),
                                rtol=RTOL)
+
+
+def test_annualised_alphas_keep_each_failure_in_its_own_slot(returns):
+    """FM_ANNUALIZE over an FM_ALPHA spill where one asset failed, the element-wise rule FM_ADJBETA follows: the
+    others annualised as statsmodels' intercepts times 252, the failure passed on in its slot."""
+    frame = returns[ASSETS].assign(CASH=0.0001)
+    spill = call("FM_ALPHA", cells(frame), cells(returns[["SP500"]]))
+    spill = tuple(tuple(r) for r in np.asarray(spill, dtype=object).tolist())
+    got = np.asarray(call("FM_ANNUALIZE", spill, "mean", 252), dtype=object)
+    x = sm.add_constant(returns["SP500"].to_numpy())
+    alphas = [sm.OLS(returns[a].to_numpy(), x).fit().params[0] * 252 for a in ASSETS]
+    np.testing.assert_allclose(got[:3, 0].astype(float), alphas, rtol=RTOL)
+    assert got[3, 0] == spill[3][0] and got[3, 0].startswith("#FM! FM_ALPHA: asset: 'CASH' does not vary")

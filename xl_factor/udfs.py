@@ -171,7 +171,7 @@ def FM_SHARPE(returns, periods_per_year=None):
 
 
 @xw.func(category='Factor Model')
-@xw.arg('value', 'raw', doc='Per-period value(s): a number or a range.')
+@xw.arg('value', 'raw', doc='Per-period value(s): a number or a range; a cell without a number keeps its #FM! line.')
 @xw.arg('kind', 'raw', doc='mean, var or vol.')
 @xw.arg('periods_per_year', 'raw', doc='Periods per year (252 daily, 52 weekly, 12 monthly).')
 @xw.ret('raw')

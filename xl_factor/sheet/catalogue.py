@@ -170,7 +170,7 @@ CATALOGUE: tuple[Function, ...] = (
     Function("FM_SHARPE", "Sharpe ratio mean / standard deviation of each column; times sqrt(periods_per_year) when given.",
              (_RETURNS, _PPY), fn.fm_sharpe, "1 x N Sharpe ratios"),
     Function("FM_ANNUALIZE", "Annualise a per-period mean or variance (times P) or volatility (times sqrt P).",
-             (Arg("value", "numbers", "Per-period value(s): a number or a range."),
+             (Arg("value", "block", "Per-period value(s): a number or a range; a cell without a number keeps its #FM! line."),
               Arg("kind", "text", "mean, var or vol."),
               Arg("periods_per_year", "number", "Periods per year (252 daily, 52 weekly, 12 monthly).")),
              fn.fm_annualize, "annualised values, shaped like value"),

@@ -14,9 +14,11 @@ import contextvars
 
 import numpy as np
 
-from ..core.errors import NonFiniteValues
+from ..core.errors import InvalidArgument, NonFiniteValues
 from .cells import LabelledColumns
+from .errors import PREFIX as ERROR_PREFIX
 from .errors import error_line
+from .values import not_a_number, numbers_by_cell
 
 #: The FM_* function being computed in this thread (set by :func:`computing`), named in each failure's line.
 _FUNCTION = contextvars.ContextVar("function", default="FM")
@@ -82,3 +84,30 @@ def _infinite(array: np.ndarray) -> bool:
 def _overflow() -> NonFiniteValues:
     return NonFiniteValues(
         "the result is too large to show (it overflows to infinity); check the sizes and units of the inputs")
+
+
+def cell_by_cell(block, argument: str, compute) -> np.ndarray:
+    """``compute`` of a block of numbers, element-wise as the sheet's own formulas are: a cell that holds no number
+    keeps, in its slot, another FM_* cell's ``#FM!`` line (a failed asset in a spill) or its own line (#N/A,
+    text, TRUE), and the other cells get their numbers. One cell has no other cells: its refusal is the answer.
+    ``compute`` takes the floats (NaN for blanks and for those cells) and returns an array of the same shape.
+    """
+    values, others = numbers_by_cell(block, argument)
+    if others and values.size == 1:
+        cell = others[0][1]
+        if _upstream(cell):
+            raise InvalidArgument(f"is the error of another FM_* cell ({cell.strip()}): fix that cell first", argument)
+        raise InvalidArgument(f"{not_a_number(cell)}; give a number or leave it blank", argument)
+    out = compute(values)
+    if not others:
+        return out
+    cells = np.asarray(out, dtype=float).astype(object)
+    for (i, j), cell in others:
+        cells[i, j] = cell.strip() if _upstream(cell) else failure_line(InvalidArgument(
+            f"{not_a_number(cell)} (row {i + 1}, column {j + 1}); give a number or leave it blank", argument))
+    return cells
+
+
+def _upstream(cell) -> bool:
+    """True for another FM_* cell's ``#FM!`` line."""
+    return isinstance(cell, str) and cell.strip().startswith(ERROR_PREFIX)

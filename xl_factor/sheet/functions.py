@@ -21,7 +21,7 @@ from ..core.validation import check_finite
 from .cache import PAIRS
 from .data_keys import data_key
 from .excel import dates_to_serials
-from .failures import failure_line, mark_failures
+from .failures import cell_by_cell, failure_line, mark_failures
 from .units import check_rate, check_returns, check_scales, periods_per_year_of
 from .values import Table
 
@@ -474,8 +474,8 @@ def fm_sharpe(returns: Table, periods_per_year=None):
     return mark_failures(ratio[None, :], failures, axis=1)
 
 
-def fm_annualize(value: np.ndarray, kind: str, periods_per_year: float):
-    return core.annualize(value, kind, periods_per_year)
+def fm_annualize(value, kind: str, periods_per_year: float):
+    return cell_by_cell(value, "value", lambda values: core.annualize(values, kind, periods_per_year))
 
 
 def fm_pnl(position: float, asset: Table, factors: Table, horizon_periods: float = 1.0):

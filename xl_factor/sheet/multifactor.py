@@ -15,12 +15,11 @@ from .. import core
 from ..core.errors import InvalidArgument
 from .book import held_assets, one_per_asset, per_asset_rows
 from .cells import labelled_columns
-from .errors import PREFIX as ERROR_PREFIX
-from .failures import failure_line, mark_failures
+from .failures import cell_by_cell, failure_line, mark_failures
 from .functions import (complete_row_failures, filled_columns, fit, label_values, labelled, pair, per_input_row,
                         stacked, with_index)
 from .units import check_returns
-from .values import Table, not_a_number, numbers_by_cell
+from .values import Table
 
 PCA_OUTPUTS = ("loadings", "factors", "explained")
 FM_COLUMNS = ("premium", "std_err", "t", "p_value", "shanken_se", "shanken_t", "shanken_p")
@@ -154,28 +153,7 @@ def fm_ewma_beta(asset: Table, factors: Table, halflife: float, factor: str = ""
 
 
 def fm_adjbeta(beta, weight: float = core.BLUME_WEIGHT):
-    """Element-wise, as the sheet's own formulas are: a cell that holds no number (another function's ``#FM!`` line
-    in a spill of betas, #N/A, text) keeps that line, or its own, in its slot; the other cells are adjusted."""
-    values, others = numbers_by_cell(beta, "beta")
-    if others and values.size == 1:  # one cell: its refusal is the answer
-        cell = others[0][1]
-        if _upstream(cell):
-            raise InvalidArgument(f"is the error of another FM_* cell ({cell.strip()}): fix that cell first", "beta")
-        raise InvalidArgument(f"{not_a_number(cell)}; give a number or leave it blank", "beta")
-    adjusted = core.blume_adjusted_beta(values, weight)
-    if not others:
-        return adjusted
-    cells = adjusted.astype(object)
-    for (i, j), cell in others:
-        cells[i, j] = cell.strip() if _upstream(cell) else failure_line(
-            InvalidArgument(f"{not_a_number(cell)} (row {i + 1}, column {j + 1}); give a number or leave it blank",
-                            "beta"))
-    return cells
-
-
-def _upstream(cell) -> bool:
-    """True for another FM_* cell's ``#FM!`` line."""
-    return isinstance(cell, str) and cell.strip().startswith(ERROR_PREFIX)
+    return cell_by_cell(beta, "beta", lambda values: core.blume_adjusted_beta(values, weight))
 
 
 def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
