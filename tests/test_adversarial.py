@@ -468,6 +468,33 @@ def test_a_scalar_that_is_not_a_number_is_an_fm_line_not_a_blank(d, function, po
     assert_line(call(function, *args), function, argument)
 
 
+#: Arguments read cell by cell (their help promises it): each cell's own answer, computed here from its formula.
+CELL_BY_CELL = {("FM_ANNUALIZE", "value"): (lambda v: [v, "mean", 12], lambda x: 12 * x),
+                ("FM_ADJBETA", "beta"): (lambda v: [v, 0.67], lambda x: 0.67 * x + 0.33)}
+
+
+def test_every_argument_read_cell_by_cell_is_covered():
+    promise = "a cell without a number keeps its #FM! line"
+    promised = {(f.name, a.name) for f in CATALOGUE for a in f.args if promise in a.doc}
+    assert promised == set(CELL_BY_CELL)
+
+
+@pytest.mark.parametrize("label", list(NOT_NUMBERS))
+@pytest.mark.parametrize("function,argument", list(CELL_BY_CELL), ids=lambda v: v)
+def test_a_cell_that_is_not_a_number_keeps_its_line_and_its_neighbours_their_numbers(function, argument, label):
+    """Alone, the cell's answer is one #FM! line; in a row between two numbers, only its slot is that line."""
+    args, formula = CELL_BY_CELL[(function, argument)]
+    cell = NOT_NUMBERS[label]
+    alone = call(function, *args(cell))
+    alone = alone if isinstance(alone, str) else np.asarray(alone, dtype=object).item()
+    assert_line(alone, function, argument)
+    inner = cell[0][0] if isinstance(cell, tuple) else cell
+    answer = np.asarray(call(function, *args(((1.2, inner, 0.8),))), dtype=object)
+    assert answer.shape == (1, 3), answer
+    assert_line(answer[0, 1], function, argument, "row 1, column 2")
+    assert [answer[0, 0], answer[0, 2]] == pytest.approx([formula(1.2), formula(0.8)], rel=1e-15)
+
+
 @pytest.mark.parametrize("function,args", [
     ("FM_SIZE", lambda d: [1e308, 1e-300, 1]),
     ("FM_ANNUALIZE", lambda d: [1e308, "mean", 252]),
