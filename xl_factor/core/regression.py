@@ -26,6 +26,7 @@ conditioning rule is :mod:`xl_factor.core.conditioning`'s.
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
 import numpy as np
@@ -189,15 +190,22 @@ def fit_factor_model(
         raise ShapeMismatch(f"{asset_argument} has {y.shape[0]} rows but factors has {f.shape[0]}", "factors")
 
     n_assets, k = y.shape[1], f.shape[1]
-    asset_ok, factor_ok = ~np.isnan(y), ~np.isnan(f).any(axis=1)
-    complete = bool(factor_ok.all() and asset_ok.all())  # a complete panel: no (T, N) mask is formed
-    # With every factor row present, the masked fit's sums of squares bound every value of y: the check of
-    # y's sizes (a pass over the whole range) is only needed when they say so.
-    every_value_summed = not complete and bool(factor_ok.all())
+    # A complete panel (no value missing: no (T, N) mask is formed) is told by its column sums, one pass: a
+    # missing value makes its sum NaN, and a value too large for a return (refused below) an infinite one.
+    f_sums, y_sums = f.sum(axis=0), y.sum(axis=0)
+    complete = math.isfinite(f_sums.sum() + y_sums.sum())
+    if complete:
+        asset_ok = factor_ok = present = None
+        every_value_summed = False
+    else:
+        asset_ok, factor_ok = ~np.isnan(y), ~np.isnan(f).any(axis=1)
+        # With every factor row present, the masked fit's sums of squares bound every value of y: the check of
+        # y's sizes (a pass over the whole range) is only needed when they say so.
+        every_value_summed = bool(factor_ok.all())
+        present = asset_ok if every_value_summed else asset_ok & factor_ok[:, None]
     extremes = column_extremes(y) if complete else None  # for the size check and the constant-series check
     if not every_value_summed:
         check_finite(y, asset_argument, names, extremes)
-    present = asset_ok if factor_ok.all() else asset_ok & factor_ok[:, None]
     # Ragged: one masked solve, before the factors are judged, so that a bad return is named first on every
     # path (as check_finite above names it); the QR path below takes what the masked solve leaves.
     masked = None if complete else masked_fit(y, f, present, add_constant)
@@ -214,10 +222,12 @@ def fit_factor_model(
         exact = np.flatnonzero(~masked.solved)
     failures = {}
     every = exact.size == n_assets  # no asset was solved by the masked fit: no column copies
-    groups = _row_patterns(present if every else present[:, exact], asset_ok if every else asset_ok[:, exact],
-                           complete) if exact.size else ()
+    if complete:
+        groups = ((None, exact),)  # every asset on every row
+    else:
+        groups = _row_patterns(present if every else present[:, exact], asset_ok if every else asset_ok[:, exact])
+        groups = [(rows, exact[cols]) for rows, cols in groups] if exact.size else ()
     for rows, cols in groups:
-        cols = exact[cols]
         fg = f if rows is None else f[rows]
         whole = rows is None and cols.size == n_assets
         yg = y if whole else y[:, cols] if rows is None else y[np.ix_(rows, cols)]
@@ -233,9 +243,11 @@ def fit_factor_model(
                 "money-market fund's, has no factor exposure to estimate); leave it out", asset_argument)
         keep = cols[~flat]
         if keep.size:
-            coef[:, keep] = _solve(fg, yg if keep.size == cols.size else yg[:, ~flat], add_constant)
+            fg_sums = f_sums if rows is None else fg.sum(axis=0)
+            yk = yg if keep.size == cols.size else yg[:, ~flat]
+            coef[:, keep] = _solve(fg, yk, add_constant, fg_sums, y_sums if yk is y else yk.sum(axis=0))
             covs[keep] = all_rows_cov if shares_all_rows else _covariance(fg)
-            means[keep] = fg.sum(axis=0) / fg.shape[0]  # np.mean's arithmetic without its overhead
+            means[keep] = fg_sums / fg.shape[0]  # np.mean's arithmetic without its overhead
 
     fitted = ~np.isnan(coef).any(axis=0)
     if not fitted.any():  # nothing could be fitted: the whole call fails, with the first asset's reason
@@ -244,18 +256,17 @@ def fit_factor_model(
     alpha = coef[0] if add_constant else np.where(fitted, 0.0, np.nan)
     betas = np.ascontiguousarray(coef[int(add_constant):].T)
     # A complete panel's rows used are each fitted asset's every row: a read-only view, not a (T, N) copy.
-    used = np.broadcast_to(fitted, y.shape) if complete else present if fitted.all() else present & fitted
+    used = every_row(fitted, y.shape[0]) if complete else present if fitted.all() else present & fitted
     return FactorFit(y, f, alpha, betas, used, covs, means, add_constant, names, fnames, failures)
 
 
-def _row_patterns(present: np.ndarray, asset_ok: np.ndarray, complete: bool):
+def _row_patterns(present: np.ndarray, asset_ok: np.ndarray):
     """Yield ``(rows, cols)``: columns that share the same ``present`` rows (T, n), asset and factors present.
 
-    ``rows`` is ``None`` when every row is present (``complete`` says so for
-    the whole panel: the common path, with no scan). Columns with no value
+    ``rows`` is ``None`` when every row is present. Columns with no value
     at all (``asset_ok`` nowhere true) are left out.
     """
-    if complete or present.all():
+    if present.all():
         yield None, np.arange(present.shape[1])
         return
     filled = np.flatnonzero(asset_ok.any(axis=0))  # a column with no values is not an asset
@@ -269,17 +280,17 @@ def _row_patterns(present: np.ndarray, asset_ok: np.ndarray, complete: bool):
         yield present[:, cols[0]].copy(), cols
 
 
-def _check_factors(f: np.ndarray, complete_rows: np.ndarray, add_constant: bool, fnames,
+def _check_factors(f: np.ndarray, complete_rows: np.ndarray | None, add_constant: bool, fnames,
                    extremes) -> np.ndarray | None:
     """Refuse factors that are constant or collinear over every row where all of them are present.
 
-    ``complete_rows``: those rows (a (T,) mask); ``extremes``: the
+    ``complete_rows``: those rows (a (T,) mask; None: every row); ``extremes``: the
     :func:`column_extremes` of ``f``. Returns their (K, K) covariance
     (``ddof = 1``) when that was every row of ``f`` (no factor is missing):
     a group of assets present on every row then needs no check of its own,
     and shares it. Else ``None``.
     """
-    every_row = bool(complete_rows.all())
+    every_row = complete_rows is None or bool(complete_rows.all())
     complete = f if every_row else f[complete_rows]
     if complete.shape[0] <= f.shape[1] + int(add_constant):
         return None  # too few rows to judge: each asset's own check names the shortfall
@@ -335,7 +346,16 @@ def _group_problem(fg, add_constant, fnames, names, cols, argument) -> FactorMod
                                f"{them} out")
 
 
-def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool) -> np.ndarray:
+def every_row(columns: np.ndarray, n_rows: int) -> np.ndarray:
+    """A read-only (n_rows, N) view of the (N,) ``columns`` on every row (``np.broadcast_to``'s view, made
+    without its argument handling, which costs more than the rest of a small fit's bookkeeping)."""
+    view = np.ndarray((n_rows,) + columns.shape, columns.dtype, columns, strides=(0,) + columns.strides)
+    view.flags.writeable = False
+    return view
+
+
+def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool, f_sums: np.ndarray,
+           y_sums: np.ndarray) -> np.ndarray:
     """Least-squares coefficients (constant first) of ``y`` on the factors, by QR of the scaled design.
 
     The factors are centred (with a constant) and scaled to unit length, so
@@ -344,17 +364,18 @@ def _solve(factors: np.ndarray, y: np.ndarray, add_constant: bool) -> np.ndarray
     constant, the centred factors are orthogonal to it, so only they are
     factorised, ``X_c / |X_c| = Q R``, and (Frisch-Waugh)
     ``b = R^-1 Q' (y - ybar) / |X_c|`` with ``Q' (y - ybar) = Q'y - (Q'1) ybar'``
-    (no centred copy of ``y``), ``a = ybar - fbar' b``.
+    (no centred copy of ``y``), ``a = ybar - fbar' b``. ``f_sums``, ``y_sums``: the column sums of the
+    factors and of ``y``, which the caller has.
     """
     n = factors.shape[0]
-    mean = factors.sum(axis=0) / n if add_constant else None
+    mean = f_sums / n if add_constant else None
     x = factors - mean if add_constant else factors
     norms = np.sqrt((x * x).sum(axis=0))
     scaled = x / norms
     q, r = (scaled, None) if scaled.shape[1] == 1 else np.linalg.qr(scaled)  # one unit column: Q itself, R = 1
     qty = q.T @ y
     if add_constant:
-        y_mean = y.sum(axis=0) / n
+        y_mean = y_sums / n
         qty -= q.sum(axis=0)[:, None] * y_mean
     betas = (qty if r is None else np.linalg.solve(r, qty)) / norms[:, None]
     if not add_constant:

@@ -57,7 +57,7 @@ def check_finite(array: np.ndarray, argument: str, names=None, extremes=None) ->
     if extremes is None:
         high, low = np.fmax.reduce(array, axis=None), np.fmin.reduce(array, axis=None)
     else:
-        high, low = np.fmax.reduce(np.ravel(extremes[0])), np.fmin.reduce(np.ravel(extremes[1]))
+        high, low = np.fmax.reduce(extremes[0], axis=None), np.fmin.reduce(extremes[1], axis=None)
     if high <= MAX_MAGNITUDE and low >= -MAX_MAGNITUDE:
         return  # fmax / fmin skip NaN (missing) without copying the array
     with np.errstate(invalid="ignore"):
