@@ -32,6 +32,7 @@ A refusal names the argument and the column and says what to do.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -52,6 +53,10 @@ SCALE_RATIO = 20.0
 SCALE_FLOOR = 0.05
 RATE_MEDIAN = 0.2
 RATE_ANNUAL = 0.3
+
+#: The annual test can only refuse a column whose typical size is above this (at the most periods a year dates
+#: can show), so below it the frequency is not read.
+_LEAST_ANNUAL_FAILURE = PERCENT_ANNUAL / math.sqrt(MOST_PERIODS_PER_YEAR)
 
 #: Rows sampled (evenly spaced) for the typical size: the median of a sample costs far less than a parse.
 _SAMPLE_ROWS = 512
@@ -89,15 +94,14 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
     values = table.values
     size = typical_size(values)
     names = table.labels("col")
-    # The annual test can only refuse a column above PERCENT_ANNUAL / sqrt(the most periods a year dates can
-    # show): below that the frequency is not read (it costs more than the other checks).
-    could_fail_annually = bool(np.fmax.reduce(size, initial=-np.inf) * np.sqrt(MOST_PERIODS_PER_YEAR) > PERCENT_ANNUAL)
+    could_fail_annually = bool(np.fmax.reduce(size, initial=-np.inf) > _LEAST_ANNUAL_FAILURE)
     periods = periods_per_year_of(table) if could_fail_annually else None
     lowest = np.fmin.reduce(values, axis=0) if values.shape[0] else np.full(values.shape[1], np.nan)
     # Only the columns that some test below could refuse are looked at (the same comparisons, on every column
     # at once), in column order, so the first column at fault is named.
     percent = (size > PERCENT_MEDIAN) | (size * np.sqrt(periods) > PERCENT_ANNUAL) if periods else size > PERCENT_MEDIAN
-    suspect = ~np.isnan(size) & (percent | (lowest < -1.0 - FALL_MARGIN) | (lowest > 0))
+    # A column with no value has a NaN size and lowest value, which every comparison leaves out.
+    suspect = percent | (lowest < -1.0 - FALL_MARGIN) | (lowest > 0)
     for j in np.flatnonzero(suspect) if suspect.any() else ():
         column = values[:, j]
         if size[j] > PERCENT_MEDIAN or (periods and size[j] * np.sqrt(periods) > PERCENT_ANNUAL):
@@ -125,7 +129,7 @@ def check_scales(asset: Table, asset_size: np.ndarray, factors: Table, factor_si
 
 def _check_within(size: np.ndarray, names, argument: str) -> None:
     """Refuse a column whose typical size is that of percent next to the range's other (decimal) columns."""
-    if np.count_nonzero(~np.isnan(size)) >= 3:
+    if size.size >= 3 and np.count_nonzero(~np.isnan(size)) >= 3:
         _refuse_outsized(size, names, median(size), argument, "the other columns")
 
 
