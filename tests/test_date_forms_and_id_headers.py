@@ -88,6 +88,29 @@ def test_a_first_row_of_whole_returns_or_prices_stays_data(returns):
     np.testing.assert_allclose(got[-len(expected):], expected, rtol=RTOL)
 
 
+@pytest.mark.parametrize("ids", [(10107, 55976, 47896), (7203.0, 6758.0, 9984.0)])
+def test_a_row_of_numeric_ids_over_prices_is_refused_not_read_as_a_fall_of_99_percent(returns, ids):
+    """Over prices near 100 an id of 10107 is no size apart from a price: it was read as the first prices, and the
+    first returns were falls of 99%. Every column moving tenfold from the first row is refused, naming the row."""
+    prices = (1 + returns[ASSETS]).cumprod() * 100
+    body = tuple(tuple(float(v) for v in row) for row in prices.to_numpy())
+    answer = call("FM_RETURNS", (ids,) + body)
+    assert isinstance(answer, str) and answer.startswith("#FM! FM_RETURNS: prices:"), answer
+    assert f"({int(ids[0])}, {int(ids[1])}, {int(ids[2])})" in answer and "numeric ids" in answer, answer
+    labelled = call("FM_RETURNS", (tuple(str(int(i)) for i in ids),) + body)  # the ids as text: the header
+    expected = prices.pct_change().iloc[1:].to_numpy()
+    np.testing.assert_allclose(np.asarray(labelled, dtype=object)[1:].astype(float), expected, rtol=RTOL)
+
+
+def test_one_column_moving_tenfold_from_a_whole_first_row_is_data(returns):
+    """The refusal needs every column to move tenfold: one column that does (a split not adjusted) stays data."""
+    prices = (1 + returns[ASSETS]).cumprod() * 100
+    body = [list(r) for r in prices.to_numpy()]
+    body[0] = [1000.0, float(round(body[0][1])), float(round(body[0][2]))]
+    got = np.asarray(call("FM_RETURNS", tuple(map(tuple, body))), dtype=float)
+    np.testing.assert_allclose(got, pd.DataFrame(body).pct_change().iloc[1:].to_numpy(), rtol=RTOL)
+
+
 def test_adjusted_betas_keep_each_failure_in_its_own_slot(returns):
     """FM_ADJBETA over an FM_BETA spill where one asset failed: the others adjusted, the failure passed on; a
     #N/A or TRUE among the betas is refused in its cell alone."""

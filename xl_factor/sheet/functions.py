@@ -23,7 +23,7 @@ from .data_keys import data_key
 from .excel import dates_to_serials
 from .failures import cell_by_cell, failure_line, mark_failures
 from .units import check_rate, check_returns, check_scales, periods_per_year_of
-from .values import Table
+from .values import Table, refuse_id_row_over_prices
 
 
 @dataclass(frozen=True)
@@ -390,6 +390,7 @@ def fm_returns(prices: Table):
     in time. A row without a date (a blank or an error in its date cell) is a period whose price is unknown: the
     return across it is blank, as it is across a blank price. A column with a price the core refuses (zero or
     negative) shows its line in its first cell; the other columns get their returns."""
+    refuse_id_row_over_prices(prices, "prices")
     if prices.dates is not None:
         core.check_unique_dates(prices.dated_rows()[1], "prices")
     order = time_order(prices.dates, prices.n_rows)

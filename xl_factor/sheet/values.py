@@ -372,6 +372,38 @@ def _is_id_header(rows) -> bool:
     return True
 
 
+#: How many times (up or down) every column of prices must move from a first row of whole numbers to the prices
+#: below for that row to be a header of numeric ids: no book moves tenfold in every column in one period.
+ID_OVER_PRICES_RATIO = 10
+
+
+def refuse_id_row_over_prices(prices: Table, argument: str) -> None:
+    """Refuse a range of prices read without a header whose first row looks like one of numeric ids.
+
+    Over returns a row of ids stands out by its size (:func:`_is_id_header`); over prices of 10 to 10,000 an id
+    of 10107 could be a price, so the row is read as data, and its "returns" would be falls of 99%. When every
+    cell of the first row is a whole number of at least 1 and every column's median over the rows below is more
+    than :data:`ID_OVER_PRICES_RATIO` times above or below it, the range is refused rather than guessed.
+    """
+    values = prices.values
+    if prices.names is not None or values.shape[0] < 3:
+        return
+    first, below = values[0], np.abs(values[1:1 + _ID_HEADER_SAMPLE])
+    if not (np.isfinite(first).all() and (first >= 1).all() and (first == np.round(first)).all()):
+        return
+    counts = (~np.isnan(below)).sum(axis=0)
+    if (counts < 2).any():
+        return
+    typical = np.nanmedian(below, axis=0)
+    ratio = first / typical
+    if ((ratio > ID_OVER_PRICES_RATIO) | (ratio * ID_OVER_PRICES_RATIO < 1)).all():
+        ids = ", ".join(str(int(v)) for v in first[:3]) + (", ..." if first.size > 3 else "")
+        raise InvalidArgument(
+            f"its first row ({ids}) looks like a header of numeric ids, not prices: every column moves more than "
+            f"{ID_OVER_PRICES_RATIO}-fold from it to the prices below; give the ids as text, or leave that row out "
+            "of the range", argument)
+
+
 def _whole_number(cell) -> bool:
     """True for an ``int`` (not an error code) or a finite whole ``float``; never raises (an int beyond a double)."""
     if type(cell) is int:
