@@ -226,7 +226,7 @@ def fit_factor_model(
         groups = ((None, exact),)  # every asset on every row
     else:
         groups = _row_patterns(present if every else present[:, exact], asset_ok if every else asset_ok[:, exact])
-        groups = [(rows, exact[cols]) for rows, cols in groups] if exact.size else ()
+        groups = ((rows, exact[cols]) for rows, cols in groups) if exact.size else ()
     for rows, cols in groups:
         fg = f if rows is None else f[rows]
         whole = rows is None and cols.size == n_assets
@@ -256,7 +256,7 @@ def fit_factor_model(
     alpha = coef[0] if add_constant else np.where(fitted, 0.0, np.nan)
     betas = np.ascontiguousarray(coef[int(add_constant):].T)
     # A complete panel's rows used are each fitted asset's every row: a read-only view, not a (T, N) copy.
-    used = every_row(fitted, y.shape[0]) if complete else present if fitted.all() else present & fitted
+    used = _on_every_row(fitted, y.shape[0]) if complete else present if fitted.all() else present & fitted
     return FactorFit(y, f, alpha, betas, used, covs, means, add_constant, names, fnames, failures)
 
 
@@ -346,7 +346,7 @@ def _group_problem(fg, add_constant, fnames, names, cols, argument) -> FactorMod
                                f"{them} out")
 
 
-def every_row(columns: np.ndarray, n_rows: int) -> np.ndarray:
+def _on_every_row(columns: np.ndarray, n_rows: int) -> np.ndarray:
     """A read-only (n_rows, N) view of the (N,) ``columns`` on every row (``np.broadcast_to``'s view, made
     without its argument handling, which costs more than the rest of a small fit's bookkeeping)."""
     view = np.ndarray((n_rows,) + columns.shape, columns.dtype, columns, strides=(0,) + columns.strides)
