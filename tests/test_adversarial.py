@@ -20,6 +20,7 @@ import datetime as dt
 import itertools
 import math
 import random
+import warnings
 from decimal import Decimal
 
 import numpy as np
@@ -670,3 +671,18 @@ def test_random_orders_and_types_equal_uncached_calls(d):
     for _ in range(400):
         i, name = rng.randrange(len(variants)), rng.choice(functions)
         np.testing.assert_array_equal(np.asarray(call(name, variants[i], f), dtype=object).astype(str), uncached[i, name])
+
+
+@pytest.mark.parametrize("cells", [(1.7e308, 1.7e308), (np.inf, -np.inf)], ids=["sum-overflows", "inf-minus-inf"])
+def test_the_core_fit_refuses_values_too_large_without_a_numpy_warning(cells):
+    """The fit tells a complete panel by its column sums; values whose sum overflows are refused by name, and the
+    overflow of the sums is no RuntimeWarning for a caller of the core (as when the check ran first)."""
+    from xl_factor import core
+
+    rng = np.random.default_rng(0)
+    f, y = rng.normal(0, 0.01, (50, 2)), rng.normal(0, 0.01, (50, 3))
+    y[3, 1], y[4, 1] = cells
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(core.FactorModelError, match="column 'asset2' has .* in row 4"):
+            core.fit_factor_model(y, f)

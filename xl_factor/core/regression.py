@@ -192,8 +192,9 @@ def fit_factor_model(
     n_assets, k = y.shape[1], f.shape[1]
     # A complete panel (no value missing: no (T, N) mask is formed) is told by its column sums, one pass: a
     # missing value makes its sum NaN, and a value too large for a return (refused below) an infinite one.
-    f_sums, y_sums = f.sum(axis=0), y.sum(axis=0)
-    complete = math.isfinite(f_sums.sum() + y_sums.sum())
+    with np.errstate(over="ignore", invalid="ignore"):  # values too large overflow the sums: refused below
+        f_sums, y_sums = f.sum(axis=0), y.sum(axis=0)
+        complete = math.isfinite(f_sums.sum() + y_sums.sum())
     if complete:
         asset_ok = factor_ok = present = None
         every_value_summed = False
