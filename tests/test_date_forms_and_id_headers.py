@@ -111,6 +111,41 @@ def test_one_column_moving_tenfold_from_a_whole_first_row_is_data(returns):
     np.testing.assert_allclose(got, pd.DataFrame(body).pct_change().iloc[1:].to_numpy(), rtol=RTOL)
 
 
+def test_wealth_indexes_from_100_growing_tenfold_over_the_years_are_data(ff_monthly):
+    """Annual growth-of-100 indexes (whole first row) rise tenfold over decades, not in one period: they are prices.
+    The first refusal compared the first row with the median of the next 50 rows and refused them."""
+    yearly = (1 + ff_monthly[["NoDur", "Manuf", "Money"]]).groupby(ff_monthly.index.year).prod()
+    wealth = pd.concat([pd.DataFrame([[1.0] * 3], columns=yearly.columns), yearly]).cumprod() * 100
+    assert (wealth.iloc[50] > 10 * wealth.iloc[0]).all()  # the old rule's median sees the tenfold rise
+    dates = [pd.Timestamp(year, 12, 31).to_pydatetime() for year in range(1948, 1948 + len(wealth))]
+    for range_ in (tuple((d,) + tuple(map(float, row)) for d, row in zip(dates, wealth.to_numpy())),
+                   tuple(tuple(map(float, row)) for row in wealth.to_numpy())):
+        got = np.asarray(call("FM_RETURNS", range_), dtype=float)[:, -3:]
+        np.testing.assert_allclose(got, wealth.pct_change().iloc[1:].to_numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("first, scale", [
+    ((10107.0, 55976.0, 84788.0), 9000.0),  # the third column priced within 10 times its id: outvoted
+    ((10107.0, None, 47896.0), 100.0),  # a blank id: the others decide
+    ((10107.0, -2146826246, 47896.0), 100.0),  # an #N/A id
+])
+def test_a_row_of_ids_is_refused_by_most_columns_not_only_all(returns, first, scale):
+    """A stock priced near its id, or a blank or error in the id row, let the ids through as prices (falls of
+    99%): more than half of the columns with a first value moving tenfold in the first period is enough."""
+    prices = (1 + returns[ASSETS]).cumprod() * [100.0, 100.0, scale]
+    body = tuple(tuple(float(v) for v in row) for row in prices.to_numpy())
+    answer = call("FM_RETURNS", (first,) + body)
+    assert isinstance(answer, str) and answer.startswith("#FM! FM_RETURNS: prices:") and "numeric ids" in answer
+    assert answer.count("\n") == 0 and "10107" in answer, answer
+
+
+def test_two_rows_of_ids_and_prices_are_refused(returns):
+    """The shortest range, one row of ids over one of prices, is refused too (it was read as two falls of 99%)."""
+    answer = call("FM_RETURNS", ((10001.0, 10002.0), (100.0, 101.0)))
+    assert isinstance(answer, str) and "numeric ids" in answer and "2 of its 2 columns" in answer, answer
+    assert np.allclose(np.asarray(call("FM_RETURNS", ((100.0, 100.0), (101.0, 99.0))), dtype=float), [[0.01, -0.01]])
+
+
 def test_adjusted_betas_keep_each_failure_in_its_own_slot(returns):
     """FM_ADJBETA over an FM_BETA spill where one asset failed: the others adjusted, the failure passed on; a
     #N/A or TRUE among the betas is refused in its cell alone."""

@@ -372,8 +372,8 @@ def _is_id_header(rows) -> bool:
     return True
 
 
-#: How many times (up or down) every column of prices must move from a first row of whole numbers to the prices
-#: below for that row to be a header of numeric ids: no book moves tenfold in every column in one period.
+#: How many times (up or down) a column of prices must move in one period, from a first row of whole numbers to
+#: the next price below, to count as a column headed by an id: no book moves tenfold in most columns at once.
 ID_OVER_PRICES_RATIO = 10
 
 
@@ -382,25 +382,35 @@ def refuse_id_row_over_prices(prices: Table, argument: str) -> None:
 
     Over returns a row of ids stands out by its size (:func:`_is_id_header`); over prices of 10 to 10,000 an id
     of 10107 could be a price, so the row is read as data, and its "returns" would be falls of 99%. When every
-    cell of the first row is a whole number of at least 1 and every column's median over the rows below is more
-    than :data:`ID_OVER_PRICES_RATIO` times above or below it, the range is refused rather than guessed.
+    value in the first row is a whole number of at least 1 (blanks and errors aside) and more than half of those
+    columns move more than :data:`ID_OVER_PRICES_RATIO` times up or down to their next price below (the first
+    period's return, whatever the rows after it do), the range is refused rather than guessed. One column that
+    moves so (a split not adjusted) in a book of several stays data; a stock priced near its id is outvoted.
     """
     values = prices.values
-    if prices.names is not None or values.shape[0] < 3:
+    if prices.names is not None or values.shape[0] < 2:
         return
-    first, below = values[0], np.abs(values[1:1 + _ID_HEADER_SAMPLE])
-    if not (np.isfinite(first).all() and (first >= 1).all() and (first == np.round(first)).all()):
+    first, below = values[0], values[1:]
+    given = ~np.isnan(first)
+    if not given.any() or not (np.isfinite(first[given]) & (first[given] >= 1)
+                               & (first[given] == np.round(first[given]))).all():
         return
-    counts = (~np.isnan(below)).sum(axis=0)
-    if (counts < 2).any():
+    present = ~np.isnan(below)
+    judged = given & present.any(axis=0)  # a first value with a price somewhere below it
+    if not judged.any():
         return
-    typical = np.nanmedian(below, axis=0)
-    ratio = first / typical
-    if ((ratio > ID_OVER_PRICES_RATIO) | (ratio * ID_OVER_PRICES_RATIO < 1)).all():
-        ids = ", ".join(str(int(v)) for v in first[:3]) + (", ..." if first.size > 3 else "")
+    columns = np.flatnonzero(judged)
+    following = below[present[:, columns].argmax(axis=0), columns]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = first[columns] / np.abs(following)
+    moved = (ratio > ID_OVER_PRICES_RATIO) | (ratio * ID_OVER_PRICES_RATIO < 1)
+    if 2 * int(moved.sum()) > columns.size:
+        shown = [str(int(v)) if not np.isnan(v) else "blank" for v in first[:3]]
+        ids = ", ".join(shown) + (", ..." if first.size > 3 else "")
+        which = "its column moves" if columns.size == 1 else f"{int(moved.sum())} of its {columns.size} columns move"
         raise InvalidArgument(
-            f"its first row ({ids}) looks like a header of numeric ids, not prices: every column moves more than "
-            f"{ID_OVER_PRICES_RATIO}-fold from it to the prices below; give the ids as text, or leave that row out "
+            f"its first row ({ids}) looks like a header of numeric ids, not prices: {which} more than "
+            f"{ID_OVER_PRICES_RATIO}-fold from it to the next price; give the ids as text, or leave that row out "
             "of the range", argument)
 
 
