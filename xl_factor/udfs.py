@@ -154,7 +154,7 @@ def FM_EXCESS(returns, rf):
 
 
 @xw.func(category='Factor Model')
-@xw.arg('prices', 'raw', doc='Prices: one column per asset, one row per period; optional header row and date column. A blank price, or a row without a date, blanks the returns across it; a zero or negative price fails its column alone.')
+@xw.arg('prices', 'raw', doc='Prices: one column per asset, one row per period; optional header row and date column. A blank price, or a row without a date, blanks the returns across it; a zero or negative price fails its column alone. Ids in the header go in as text.')
 @xw.ret('raw')
 def FM_RETURNS(prices):
     'Simple returns P_t / P_(t-1) - 1 from prices; one row fewer; keeps dates and header.'

@@ -165,7 +165,7 @@ CATALOGUE: tuple[Function, ...] = (
              (_RETURNS, Arg("rf", "number_or_table", "Risk-free rate per period of the returns: a number or a column (matched by date when both have dates, which must show the same frequency and the same days; a return without a rate is blank).")),
              fn.fm_excess, "excess returns, same layout as returns"),
     Function("FM_RETURNS", "Simple returns P_t / P_(t-1) - 1 from prices; one row fewer; keeps dates and header.",
-             (Arg("prices", "table", "Prices: one column per asset, one row per period; optional header row and date column. A blank price, or a row without a date, blanks the returns across it; a zero or negative price fails its column alone."),),
+             (Arg("prices", "table", "Prices: one column per asset, one row per period; optional header row and date column. A blank price, or a row without a date, blanks the returns across it; a zero or negative price fails its column alone. Ids in the header go in as text."),),
              fn.fm_returns, "returns, same layout as prices less one row"),
     Function("FM_SHARPE", "Sharpe ratio mean / standard deviation of each column; times sqrt(periods_per_year) when given.",
              (_RETURNS, _PPY), fn.fm_sharpe, "1 x N Sharpe ratios"),
