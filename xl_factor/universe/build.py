@@ -35,7 +35,7 @@ import pandas as pd
 
 from .. import __version__
 from .blocks import FIELDS
-from .inputs import InputError, read_universe, sha256
+from .inputs import InputError, read_universe, sha256, unclear_date_text
 
 EXPOSURES = "exposures.parquet"
 FACTOR_COV = "factor_cov.parquet"
@@ -177,9 +177,13 @@ def _write_model(out: Path, tables: dict, manifest: dict, build_id: str, elapsed
 
 
 def _date_option(option: str, value):
-    """``value`` of ``--start``/``--end`` as given, refused in one line unless it is a date."""
+    """``value`` of ``--start``/``--end`` as given, refused in one line unless it is a date in a form whose order of
+    day and month is not in doubt (YYYY-MM-DD, not 01/02/2016: the rule of the inputs' dates)."""
     if value is None:
         return None
+    if unclear_date_text(str(value)):  # 01/02/2016: 1 February or 2 January
+        raise InputError(f"{option} {value}: not written YYYY-MM-DD, and its order of day and month cannot be "
+                         f"told; give a date as YYYY-MM-DD (e.g. {option} 2015-01-02)")
     try:
         stamp = pd.Timestamp(str(value).strip())
     except (ValueError, TypeError, OverflowError):

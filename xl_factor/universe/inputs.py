@@ -25,6 +25,7 @@ Row numbers are those a person finds in the file: the line number for a CSV
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,18 +104,51 @@ def _shown(value) -> str:
     return f"'{value}'" if isinstance(value, str) else str(value)
 
 
+#: Dates written as text in ISO form, the one form whose order of year, month and day is never in doubt (the
+#: sheet's rule, ``_ISO_DATE`` in :mod:`xl_factor.sheet.values`, kept here so the universe reader does not lean
+#: on a private name of the sheet).
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+_MONTH = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?"
+          r"|nov(ember)?|dec(ember)?)\.?")
+#: Text that spells a date in a form other than ISO: 03/01/2014, 3.1.14, 2014/01/03, 3-Jan-2014, Jan 3, 2014,
+#: Jan-14 (the sheet's ``_TEXT_DATE``). Read day-first or month-first, 03/01/2014 is 3 January or 1 March.
+TEXT_DATE = re.compile(
+    rf"^\s*(\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}|\d{{1,2}}[ -]?{_MONTH}[ ,-]*\d{{2,4}}|{_MONTH}[ -]\d{{1,2}},?[ -]\d{{2,4}}"
+    rf"|{_MONTH}[ -]\d{{2,4}})(\s.*)?$", re.IGNORECASE)
+#: What every refusal of a date says to do.
+DATE_FIX = "give dates as YYYY-MM-DD"
+
+
+def unclear_date_text(text) -> bool:
+    """True for text that spells a date in a form other than YYYY-MM-DD (03/01/2014, Jan-14): its order of day
+    and month (or the year) cannot be told, so it is refused, as the sheet refuses it, rather than guessed."""
+    return isinstance(text, str) and not ISO_DATE.match(text.strip()) and bool(TEXT_DATE.match(text))
+
+
 def _dates(values, path: Path, what: str) -> np.ndarray:
-    """Column ``values`` as datetime64[ns]; refuses the first cell that is not a date."""
+    """Column ``values`` as datetime64[ns]; refuses the first cell that is not a date, or that is a date written
+    in a form other than YYYY-MM-DD whose order of day and month cannot be told (:func:`unclear_date_text`)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = pd.DatetimeIndex(values).tz_localize(None) if getattr(values.dt, "tz", None) else values
     else:
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed") if values.dtype == object else \
-            pd.to_datetime(values.astype(str), errors="coerce", format="mixed")
+        text = values if values.dtype == object else values.astype(str)
+        distinct = pd.unique(text[text.notna()])  # a long table has few distinct dates: judge each once
+        unclear = [v for v in distinct if unclear_date_text(v)]
+        if unclear:
+            row = int(np.argmax(text.isin(unclear).to_numpy()))
+            raise InputError(f"{_where(path, row)}: {what} {_shown(values.iloc[row])} is not written YYYY-MM-DD, "
+                             f"and its order of day and month cannot be told; {DATE_FIX}")
+        try:
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        except (ValueError, TypeError, OverflowError) as error:  # mixed time zones: no one column of dates
+            raise InputError(f"{path.name}: the {what}s cannot be read as one column of dates "
+                             f"({str(error).splitlines()[0] if str(error) else type(error).__name__}); "
+                             f"{DATE_FIX}") from None
     parsed = pd.Series(parsed)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         raise InputError(f"{_where(path, int(bad[0]))}: {what} {_shown(values.iloc[bad[0]])} is not a date; "
-                         "give dates as YYYY-MM-DD")
+                         f"{DATE_FIX}")
     return parsed.to_numpy(dtype="datetime64[ns]")
 
 

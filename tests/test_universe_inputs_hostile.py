@@ -1,0 +1,145 @@
+"""``xl-factor model build`` and FM_MODEL_COVMAT against a second hostile review of the inputs.
+
+The data are the real daily returns of tests/data (AAPL, MSFT, AMD, KO, 2014-2019, AMD blanked before
+2015-07-01 so that one history is ragged) with the S&P 500 index as the one factor, written as small CSVs in
+a temporary folder. Where a number is involved the reference is independent of the package: a statsmodels
+OLS per security, or numpy on the model's own Parquet files. Every refusal is one line and exit status 2
+with nothing written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from test_universe import build
+from test_universe_hostile import dask_ok, one_line_refusal
+from conftest import require
+
+STOCKS = ["AAPL", "MSFT", "AMD", "KO"]
+AMD_FIRST = "2015-07-01"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _scale_extra():
+    require(dask_ok, "the scale extra (dask[distributed], pyarrow)")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    import logging
+
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def real(daily_returns):
+    r = daily_returns.loc["2014":"2019"]
+    returns = r[STOCKS].copy()
+    returns.loc[:"2015-06-30", "AMD"] = np.nan
+    factors = r[["SP500"]].rename(columns={"SP500": "MKT"})
+    returns.index.name = factors.index.name = "Date"
+    return returns, factors
+
+
+def write(frame: pd.DataFrame, path, date_format="%Y-%m-%d"):
+    frame = frame.copy()
+    frame.index = frame.index.strftime(date_format)
+    frame.to_csv(path, index_label="Date")
+    return path
+
+
+def ols(returns: pd.DataFrame, factors: pd.DataFrame, security: str):
+    """The independent reference: statsmodels OLS of the security's own returns on a constant and the factors."""
+    import statsmodels.api as sm
+
+    y = returns[security].dropna()
+    return sm.OLS(y.to_numpy(), sm.add_constant(factors.loc[y.index].to_numpy())).fit()
+
+
+def run(real, out, *extra, returns, factors=None, cluster=None):
+    universe = {"returns": returns, "factors_csv": factors}
+    extra = (*extra, "--scheduler", cluster.scheduler_address) if cluster is not None else (*extra, "--workers", 1)
+    return build(universe, out, *extra, returns=returns, factors=factors)
+
+
+# ---------------------------------------------------------------------------- 1. dates written dd/mm/yyyy
+
+
+def test_the_iso_file_gives_the_statsmodels_betas_and_amds_first_date(real, cluster, tmp_path):
+    returns, factors = real
+    out = tmp_path / "m"
+    assert run(real, out, returns=write(returns, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv"),
+               cluster=cluster) == 0
+    exposures = pd.read_parquet(out / "exposures.parquet").set_index("id")
+    assert str(exposures.loc["AMD", "first_date"]) == AMD_FIRST
+    for security in STOCKS:
+        fit = ols(returns, factors, security)
+        np.testing.assert_allclose(exposures.loc[security, ["alpha", "beta_MKT"]].to_numpy(dtype=float),
+                                   fit.params, rtol=1e-10)
+
+
+@pytest.mark.parametrize("which", ["returns", "factors"])
+@pytest.mark.parametrize("date_format", ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%y", "%Y/%m/%d", "%d-%b-%Y"])
+def test_dates_not_written_yyyy_mm_dd_are_refused_naming_the_file_and_the_fix(real, tmp_path, capsys, which,
+                                                                              date_format):
+    """03/01/2014 is 3 January day-first and 1 March month-first: read one way whenever the day is 12 or less
+    and the other way after, the returns of AMD began in January, not July, and its rolling betas moved. The
+    file is refused, as the sheet refuses such text, rather than guessed."""
+    returns, factors = real
+    r = write(returns, tmp_path / "r.csv", date_format if which == "returns" else "%Y-%m-%d")
+    f = write(factors, tmp_path / "f.csv", date_format if which == "factors" else "%Y-%m-%d")
+    name = "r.csv" if which == "returns" else "f.csv"
+    shown = returns.index[0].strftime(date_format)
+    assert run(real, tmp_path / "m", returns=r, factors=f) == 2
+    one_line_refusal(capsys, f"{name} line 2: date '{shown}' is not written YYYY-MM-DD",
+                     "order of day and month cannot be told", "give dates as YYYY-MM-DD")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_file_whose_days_pass_12_later_is_refused_at_its_first_row(real, tmp_path, capsys):
+    """A day-first file is not saved by days above 12 further down: each cell would be read its own way."""
+    returns, factors = real
+    r = returns.loc["2014-01-13":]
+    assert run(real, tmp_path / "m", returns=write(r, tmp_path / "r.csv", "%d/%m/%Y"),
+               factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, "r.csv line 2: date '13/01/2014' is not written YYYY-MM-DD")
+
+
+@pytest.mark.parametrize("option", ["--start", "--end"])
+@pytest.mark.parametrize("value", ["01/02/2016", "1.2.2016", "Feb-16"])
+def test_a_start_or_end_not_written_yyyy_mm_dd_is_refused(real, tmp_path, capsys, option, value):
+    returns, factors = real
+    assert run(real, tmp_path / "m", option, value, returns=write(returns, tmp_path / "r.csv"),
+               factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, f"{option} {value}: not written YYYY-MM-DD", "order of day and month",
+                     f"give a date as YYYY-MM-DD (e.g. {option} 2015-01-02)")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_start_written_yyyy_mm_dd_cuts_the_dates_as_statsmodels_does(real, cluster, tmp_path):
+    returns, factors = real
+    out = tmp_path / "m"
+    assert run(real, out, "--start", "2016-02-01", returns=write(returns, tmp_path / "r.csv"),
+               factors=write(factors, tmp_path / "f.csv"), cluster=cluster) == 0
+    exposures = pd.read_parquet(out / "exposures.parquet").set_index("id")
+    assert str(exposures.loc["AAPL", "first_date"]) == "2016-02-01"
+    fit = ols(returns.loc["2016-02-01":], factors.loc["2016-02-01":], "AAPL")
+    np.testing.assert_allclose(exposures.loc["AAPL", ["alpha", "beta_MKT"]].to_numpy(dtype=float), fit.params,
+                               rtol=1e-10)
+
+
+def test_dates_that_mix_time_zones_are_one_line_not_a_traceback(real, tmp_path, capsys):
+    returns, factors = real
+    r = write(returns.iloc[:100], tmp_path / "r.csv")
+    lines = r.read_text().splitlines()
+    lines[2] = lines[2].replace(",", "T00:00:00+05:00,", 1)
+    r.write_text("\n".join(lines) + "\n")
+    assert run(real, tmp_path / "m", returns=r, factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, "r.csv: the dates cannot be read as one column of dates", "give dates as YYYY-MM-DD")
+
