@@ -54,6 +54,8 @@ def pair(asset: Table, factors: Table, left: str = "asset", right: str = "factor
                             "fill it or leave it out of the range", right)
     if asset.dates is not None and factors.dates is not None:
         rows, f_rows = match_dates(asset, factors, left, right)
+        if rows.size < asset.n_rows or f_rows.size < factors.n_rows:  # daily against weekly matches on Fridays
+            check_same_frequency(asset, factors, left, right)
         if rows.size < asset.n_rows:  # some of the asset's dates have no factor row: on other days?
             check_date_coverage(asset, factors, rows, left, right, "row")
         y, f = asset.values[rows], factors.values[f_rows]
@@ -341,12 +343,7 @@ def fm_excess(returns: Table, rf):
             raise ShapeMismatch(f"must be one column or a number, got {rf.n_cols} columns", "rf")
         check_rate(rf, "rf", periods)
         if returns.dates is not None and rf.dates is not None:
-            rf_periods = periods_per_year_of(rf)
-            if periods and rf_periods and rf_periods != periods:
-                raise InvalidArgument(
-                    f"has {rf_periods:g} periods a year by its dates, returns {periods:g}: a rate per period of one "
-                    "frequency does not apply to the other's periods; give rf on the returns' dates, per period of "
-                    "the returns", "rf")
+            check_same_frequency(returns, rf, "returns", "rf", periods)
             rows, rf_rows = match_dates(returns, rf, "returns", "rf")
             check_date_coverage(returns, rf, rows, "returns", "rf", "rate")
             rate = np.full((returns.n_rows, 1), np.nan)  # every row of returns keeps its place; unmatched: blank
@@ -357,6 +354,23 @@ def fm_excess(returns: Table, rf):
         check_rate(rf, "rf", periods)
         rate = rf
     return with_index(returns, core.excess_returns(returns.values, rate), returns.dates)
+
+
+def check_same_frequency(left: Table, right: Table, left_name: str, right_name: str,
+                         left_periods: float | None = None) -> None:
+    """Refuse ``right`` when its dates show another frequency than ``left``'s (periods a year, as
+    :func:`periods_per_year_of` reads them; ``left_periods`` when already read). Matched on the dates they share,
+    daily returns against weekly ones pair a day's return with a week's, and a rate per period of one frequency
+    would be taken from the other's periods: a wrong number either way. Ranges whose frequency cannot be read
+    (too few dates) pass."""
+    periods = left_periods or periods_per_year_of(left)
+    other = periods_per_year_of(right) if periods else None
+    if other and other != periods:
+        whose = f"{left_name}'" if left_name.endswith("s") else f"{left_name}'s"
+        raise InvalidArgument(
+            f"has {other:g} periods a year by its dates, {left_name} {periods:g}: a period of one length is not one "
+            f"of the other, even on the dates they share; give {right_name} at the {whose} frequency (on the same "
+            "dates), or both at one frequency", right_name)
 
 
 #: Share of one range's dates inside the other's span that may lack a row there (holidays of one market, not the
