@@ -1,4 +1,4 @@
-"""Ranges of two frequencies matched on the dates they share.
+"""Percent cells inside a decimal column, and ranges of two frequencies matched on the dates they share.
 
 Both gave wrong numbers without a word (found on hostile review of the book functions): the units check
 judged each column by its typical size only, so the newest 20 rows pasted from a percent source, or one 5 typed
@@ -84,3 +84,67 @@ def test_a_risk_free_rate_of_another_frequency_keeps_its_own_words(stocks, ff_mo
     rf = ff_monthly.loc["2016":"2019", ["RF"]]
     got = call("FM_EXCESS", excel_range(stocks), excel_range(rf))
     assert is_line(got, "FM_EXCESS", "rf", "12 periods a year by its dates, returns 252", "give rf at the returns'"), got
+
+
+# --- percent cells among decimals ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows, month", [(20, "2019-12-"), (40, "2019-11-")])
+def test_the_newest_rows_of_a_factor_pasted_in_percent_are_refused(stocks, market, rows, month):
+    """The last month or two of 2019 in percent (no day below -1.5% then, so not the fall rule). Its calmest days stay
+    under thirty times the typical move even in percent: a block of ten such days can pass (the README says so)."""
+    pasted = market.copy()
+    pasted.iloc[-rows:] *= 100
+    got = call("FM_BETA", excel_range(stocks), excel_range(pasted))
+    assert is_line(got, "FM_BETA", "factors", "column 'SP500' looks like percent", f"of the 10 values from {month}",
+                   "times its typical size"), got
+
+
+def calm_rows(column: pd.Series, length: int) -> slice:
+    """The first ``length`` rows in which the column never falls 1.5% (in percent no fall below -1.5)."""
+    calm = (column > -0.015).astype(int).rolling(length).sum().to_numpy()
+    end = int(np.flatnonzero(calm == length)[0]) + 1
+    return slice(end - length, end)
+
+
+def test_an_asset_block_in_percent_is_refused_by_its_dates_and_a_range_without_dates_by_its_rows(stocks, market):
+    pasted = stocks.copy()
+    block = calm_rows(stocks["KO"], 30)
+    pasted.iloc[block, 1] *= 100
+    got = call("FM_VARDECOMP", excel_range(pasted), excel_range(market))
+    first = stocks.index[block.start]
+    assert is_line(got, "FM_VARDECOMP", "asset", "column 'KO' looks like percent", "from "), got
+    named = pd.Timestamp(got.split("from ")[1][:10])
+    assert first <= named <= stocks.index[block.stop - 1]
+    got = call("FM_VARDECOMP", excel_range(pasted, dates=False), excel_range(market, dates=False))
+    assert is_line(got, "FM_VARDECOMP", "column 'KO'", "of the range"), got
+    row = int(got.split("in rows ")[1].split(" ")[0])
+    assert block.start + 2 <= row <= block.stop + 1  # the header is row 1, so data row 0 is row 2
+
+
+def test_one_cell_typed_as_percent_is_refused(stocks, market):
+    typed = stocks.copy()
+    typed.iloc[500, 0] = 5.0  # 5 for 5%
+    got = call("FM_BETA", excel_range(typed), excel_range(market))
+    assert is_line(got, "FM_BETA", "column 'AAPL'", "5 on 2017-12-27", "a rise of more than 100%"), got
+
+
+def test_real_returns_with_their_worst_days_are_not_refused(daily_returns):
+    """Every stock of the bundled S&P data over 1990-2022 (the 2008 banks, the 1987-like days of 2020) against the
+    index: no refusal, and statsmodels' betas."""
+    stocks = daily_returns.drop(columns="SP500")
+    market = daily_returns[["SP500"]]
+    got = call("FM_BETA", excel_range(stocks), excel_range(market))
+    np.testing.assert_allclose(np.asarray(got, float), ols_betas(stocks, market), rtol=RTOL)
+    crisis = daily_returns.loc["2008-06":"2009-06"]
+    got = call("FM_BETA", excel_range(crisis[["BAC"]]), excel_range(crisis[["SP500"]]))
+    np.testing.assert_allclose(got, ols_betas(crisis[["BAC"]], crisis[["SP500"]])[0, 0], rtol=RTOL)
+
+
+def test_a_column_mostly_unchanged_is_not_judged_by_a_zero_typical_size(stocks, market):
+    """An illiquid stock that does not trade on most days (median move 0) with its few moves of 6%: data."""
+    rng = np.random.default_rng(3)
+    illiquid = pd.DataFrame({"ILLQ": np.where(rng.random(len(market)) < 0.7, 0.0,
+                                              rng.normal(0, 0.06, len(market)))}, index=market.index)
+    got = call("FM_BETA", excel_range(illiquid), excel_range(market))
+    np.testing.assert_allclose(got, ols_betas(illiquid, market)[0, 0], rtol=RTOL)
