@@ -471,7 +471,9 @@ def test_a_scalar_that_is_not_a_number_is_an_fm_line_not_a_blank(d, function, po
 
 #: Arguments read cell by cell (their help promises it): each cell's own answer, computed here from its formula.
 CELL_BY_CELL = {("FM_ANNUALIZE", "value"): (lambda v: [v, "mean", 12], lambda x: 12 * x),
-                ("FM_ADJBETA", "beta"): (lambda v: [v, 0.67], lambda x: 0.67 * x + 0.33)}
+                ("FM_ADJBETA", "beta"): (lambda v: [v, 0.67], lambda x: 0.67 * x + 0.33),
+                ("FM_SIZE", "vol_budget"): (lambda v: [v, 0.0004, 21], lambda x: x / math.sqrt(0.0004 * 21)),
+                ("FM_SIZE", "variance"): (lambda v: [1e6, v, 21], lambda x: 1e6 / math.sqrt(x * 21))}
 
 
 def test_every_argument_read_cell_by_cell_is_covered():
@@ -686,3 +688,19 @@ def test_the_core_fit_refuses_values_too_large_without_a_numpy_warning(cells):
         warnings.simplefilter("error")
         with pytest.raises(core.FactorModelError, match="column 'asset2' has .* in row 4"):
             core.fit_factor_model(y, f)
+
+
+def test_fm_size_over_a_vardecomp_spill_with_a_failed_asset_sizes_the_others(daily_returns):
+    """FM_SIZE(budget, <FM_VARDECOMP's total_var column>) when one asset has too few rows: that asset's slot shows
+    FM_VARDECOMP's line, every other asset its size budget / sqrt(total_var * horizon), total_var by pandas."""
+    returns = daily_returns.loc["2019", ["AAPL", "XOM", "KO"]].copy()
+    returns.iloc[2:, 1] = np.nan  # XOM: two rows, too few for a fit
+    decomp = np.asarray(call("FM_VARDECOMP", excel_range(returns), excel_range(daily_returns.loc["2019", ["SP500"]])),
+                        dtype=object)
+    total_var = tuple((cell,) for cell in decomp[1:, 1])
+    assert_line(total_var[1][0], "FM_VARDECOMP", "XOM")
+    sizes = np.asarray(call("FM_SIZE", 1e6, total_var, 21), dtype=object)
+    assert sizes.shape == (3, 1)
+    assert sizes[1, 0] == total_var[1][0]
+    expected = 1e6 / np.sqrt(returns[["AAPL", "KO"]].var(ddof=1).to_numpy() * 21)
+    np.testing.assert_allclose(np.array([sizes[0, 0], sizes[2, 0]], dtype=float), expected, rtol=1e-12)

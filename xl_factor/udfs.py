@@ -86,8 +86,8 @@ def FM_HEDGE(position, asset, factors, target_share=0.0):
 
 
 @xw.func(category='Factor Model')
-@xw.arg('vol_budget', 'raw', doc='Volatility budget in currency units (a number or a range).')
-@xw.arg('variance', 'raw', doc="Per-period variance of the asset's returns: total (unhedged) or idio_var (hedged).")
+@xw.arg('vol_budget', 'raw', doc='Volatility budget in currency units (a number or a range); a cell without a number keeps its #FM! line.')
+@xw.arg('variance', 'raw', doc="Per-period variance of the asset's returns: total (unhedged) or idio_var (hedged); a cell without a number keeps its #FM! line.")
 @xw.arg('horizon_periods', 'raw', doc='Horizon in periods of the data (daily data: 1 day, 21 a month, 252 a year).')
 @xw.ret('raw')
 def FM_SIZE(vol_budget, variance, horizon_periods=1.0):

@@ -14,7 +14,7 @@ import contextvars
 
 import numpy as np
 
-from ..core.errors import InvalidArgument, NonFiniteValues
+from ..core.errors import InvalidArgument, NonFiniteValues, ShapeMismatch
 from .cells import LabelledColumns
 from .errors import PREFIX as ERROR_PREFIX
 from .errors import error_line
@@ -86,23 +86,36 @@ def _overflow() -> NonFiniteValues:
         "the result is too large to show (it overflows to infinity); check the sizes and units of the inputs")
 
 
-def cell_by_cell(block, argument: str, compute) -> np.ndarray:
-    """``compute`` of a block of numbers, element-wise as the sheet's own formulas are: a cell that holds no number
-    keeps, in its slot, another FM_* cell's ``#FM!`` line (a failed asset in a spill) or its own line (#N/A,
-    text, TRUE), and the other cells get their numbers. One cell has no other cells: its refusal is the answer.
-    ``compute`` takes the floats (NaN for blanks and for those cells) and returns an array of the same shape.
+def cell_by_cell(compute, **blocks) -> np.ndarray:
+    """``compute`` of one or more blocks of numbers, element-wise as the sheet's own formulas are: a cell that
+    holds no number keeps, in its slot, another FM_* cell's ``#FM!`` line (a failed asset in a spill) or its own
+    line (#N/A, text, TRUE), and the other cells get their numbers. A block of one cell applies to every cell of
+    the others (blocks of more cells must have one shape); one cell without a number in it has no slot of its own,
+    so its refusal is the answer. ``compute`` takes each block's floats (NaN for blanks and for those cells),
+    broadcast to one shape, in the order of ``blocks``, and returns an array of that shape (floats, or cells with
+    lines of its own).
     """
-    values, others = numbers_by_cell(block, argument)
-    if others and values.size == 1:
-        cell = others[0][1]
-        if _upstream(cell):
-            raise InvalidArgument(f"is the error of another FM_* cell ({cell.strip()}): fix that cell first", argument)
-        raise InvalidArgument(f"{not_a_number(cell)}; give a number or leave it blank", argument)
-    out = compute(values)
-    if not others:
+    read = {argument: numbers_by_cell(block, argument) for argument, block in blocks.items()}
+    for argument, (values, others) in read.items():
+        if others and values.size == 1:
+            cell = others[0][1]
+            if _upstream(cell):
+                raise InvalidArgument(f"is the error of another FM_* cell ({cell.strip()}): fix that cell first",
+                                      argument)
+            raise InvalidArgument(f"{not_a_number(cell)}; give a number or leave it blank", argument)
+    try:
+        arrays = np.broadcast_arrays(*(values for values, _ in read.values()))
+    except ValueError:
+        shapes = [f"{argument} {values.shape[0]} x {values.shape[1]}" for argument, (values, _) in read.items()]
+        raise ShapeMismatch(f"{' and '.join(shapes)}: give one number or ranges of the same shape",
+                            list(read)[-1]) from None
+    out = compute(*arrays)
+    lines = [(where, cell, argument) for argument, (_, others) in read.items() for where, cell in others]
+    if not lines:
         return out
-    cells = np.asarray(out, dtype=float).astype(object)
-    for (i, j), cell in others:
+    cells = np.asarray(out, dtype=object).copy() if np.asarray(out).dtype == object else \
+        np.asarray(out, dtype=float).astype(object)
+    for (i, j), cell, argument in reversed(lines):  # the first argument's line shows where two meet
         cells[i, j] = cell.strip() if _upstream(cell) else failure_line(InvalidArgument(
             f"{not_a_number(cell)} (row {i + 1}, column {j + 1}); give a number or leave it blank", argument))
     return cells

@@ -188,13 +188,14 @@ def fm_hedge(position: float, asset: Table, factors: Table, target_share: float 
     return hedge[None, :]
 
 
-def fm_size(vol_budget: np.ndarray, variance: np.ndarray, horizon_periods: float = 1.0):
-    try:
-        budget, var = np.broadcast_arrays(vol_budget, variance)
-    except ValueError:
-        raise ShapeMismatch(
-            f"vol_budget is {vol_budget.shape[0]} x {vol_budget.shape[1]} and variance {variance.shape[0]} x "
-            f"{variance.shape[1]}; give one number or ranges of the same shape", "variance") from None
+def fm_size(vol_budget, variance, horizon_periods: float = 1.0):
+    """Sizes cell by cell, as the sheet's own formulas are: a cell without a number (a failed asset's line from
+    FM_VARDECOMP) or a variance the core refuses (zero) shows its line in its own slot, the others their sizes."""
+    return cell_by_cell(lambda budget, var: _sizes(budget, var, horizon_periods),
+                        vol_budget=vol_budget, variance=variance)
+
+
+def _sizes(budget: np.ndarray, var: np.ndarray, horizon_periods: float):
     out = np.full(budget.shape, np.nan)
     ok = ~(np.isnan(budget) | np.isnan(var))
     try:
@@ -203,7 +204,6 @@ def fm_size(vol_budget: np.ndarray, variance: np.ndarray, horizon_periods: float
     except core.FactorModelError as error:
         if budget.size == 1 or error.argument not in ("vol_budget", "variance"):  # the horizon: one line
             raise
-    # Then cell by cell, as the sheet's own formulas are: a refused cell shows its line, the others their sizes.
     refused = {}
     for i, j in zip(*np.nonzero(ok)):
         try:
@@ -490,7 +490,7 @@ def fm_sharpe(returns: Table, periods_per_year=None):
 
 
 def fm_annualize(value, kind: str, periods_per_year: float):
-    return cell_by_cell(value, "value", lambda values: core.annualize(values, kind, periods_per_year))
+    return cell_by_cell(lambda values: core.annualize(values, kind, periods_per_year), value=value)
 
 
 def fm_pnl(position: float, asset: Table, factors: Table, horizon_periods: float = 1.0):

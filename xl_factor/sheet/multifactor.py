@@ -153,7 +153,7 @@ def fm_ewma_beta(asset: Table, factors: Table, halflife: float, factor: str = ""
 
 
 def fm_adjbeta(beta, weight: float = core.BLUME_WEIGHT):
-    return cell_by_cell(beta, "beta", lambda values: core.blume_adjusted_beta(values, weight))
+    return cell_by_cell(lambda values: core.blume_adjusted_beta(values, weight), beta=beta)
 
 
 def fm_riskcontrib(weights: np.ndarray, returns: Table, factors: Table):
