@@ -143,3 +143,40 @@ def test_dates_that_mix_time_zones_are_one_line_not_a_traceback(real, tmp_path, 
     assert run(real, tmp_path / "m", returns=r, factors=write(factors, tmp_path / "f.csv")) == 2
     one_line_refusal(capsys, "r.csv: the dates cannot be read as one column of dates", "give dates as YYYY-MM-DD")
 
+
+# ---------------------------------------------------------------------------- 2. TRUE/FALSE cells in a wide CSV
+
+
+def _flags(n: int) -> np.ndarray:
+    flag = np.array(["FALSE"] * n, dtype=object)
+    flag[::50] = "TRUE"
+    flag[:100] = ""
+    flag[100] = "FALSE"  # the first filled cell, line 102: FALSE, read as a return of 0.0 before
+    return flag
+
+
+def test_a_column_of_true_false_cells_is_refused_naming_the_file_line_and_column(real, tmp_path, capsys):
+    """Read as 1.0 and 0.0, a column of flags was fitted as a security (beta 0.25 on 1,409 'returns')."""
+    returns, factors = real
+    r = returns.copy()
+    r["FLAGGED"] = _flags(len(r))
+    assert run(real, tmp_path / "m", returns=write(r, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, "r.csv line 102: the return of 'FLAGGED' FALSE is not a number (a TRUE/FALSE cell)",
+                     "give decimal returns", "or leave the cell empty")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_column_of_nothing_but_true_false_is_refused_too(real, tmp_path, capsys):
+    returns, factors = real
+    r = returns.copy()
+    r.insert(1, "ALLFLAGS", np.where(np.arange(len(r)) % 3 == 0, "TRUE", "FALSE"))  # pandas reads a bool column
+    assert run(real, tmp_path / "m", returns=write(r, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, "r.csv line 2: the return of 'ALLFLAGS' TRUE is not a number (a TRUE/FALSE cell)")
+
+
+def test_a_factor_of_true_false_cells_is_refused(real, tmp_path, capsys):
+    returns, factors = real
+    f = factors.copy()
+    f["FLAG"] = np.where(np.arange(len(f)) % 7 == 0, "TRUE", "FALSE")
+    assert run(real, tmp_path / "m", returns=write(returns, tmp_path / "r.csv"), factors=write(f, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, "f.csv line 2: factor 'FLAG' TRUE is not a number (a TRUE/FALSE cell)")

@@ -8,10 +8,13 @@ file, the row and the fix (:class:`InputError`); the CLI prints it and exits
 with status 2. The checks, in order:
 
 * columns: a date, an id and a return column (by name, or the first three);
-* dates that do not parse; rows with no security id, and, with a universe
+* dates that do not parse, and dates written as text in a form other than
+  YYYY-MM-DD (03/01/2014 is 3 January or 1 March: refused, as the sheet
+  refuses it, not guessed); rows with no security id, and, with a universe
   list, ids that are not in it (*unknown ids*);
 * duplicate (date, id) rows;
-* non-finite returns (infinities; an empty return is a missing value);
+* text, TRUE/FALSE (FALSE is not a return of 0.0) and non-finite returns
+  (infinities; an empty return is a missing value);
 * percent units, security by security and factor by factor, by the per-series
   rules of :mod:`xl_factor.sheet.units` (typical size above ``PERCENT_MEDIAN``
   a period or ``PERCENT_ANNUAL`` a year, or a fall of more than 100%);
@@ -153,7 +156,12 @@ def _dates(values, path: Path, what: str) -> np.ndarray:
 
 
 def _numbers(values: pd.Series, path: Path, what: str) -> np.ndarray:
-    """Column as float; refuses text and infinities (an empty cell is a missing value)."""
+    """Column as float; refuses text, TRUE/FALSE and infinities (an empty cell is a missing value)."""
+    flags = _flag_cells(values)
+    if flags.any():  # pandas reads a CSV's TRUE/FALSE as booleans, and to_numeric makes them 1.0/0.0
+        row = int(np.argmax(flags))
+        raise InputError(f"{_where(path, row)}: {what} {'TRUE' if values.iloc[row] else 'FALSE'} is not a number "
+                         "(a TRUE/FALSE cell); give decimal returns (0.012 for 1.2%) or leave the cell empty")
     numeric = pd.to_numeric(values, errors="coerce")
     text = np.flatnonzero(numeric.isna().to_numpy() & values.notna().to_numpy())
     if text.size:
@@ -165,6 +173,16 @@ def _numbers(values: pd.Series, path: Path, what: str) -> np.ndarray:
         raise InputError(f"{_where(path, int(inf[0]))}: {what} is {out[inf[0]]}, not a finite number; "
                          "fix or blank that value")
     return out
+
+
+def _flag_cells(values: pd.Series) -> np.ndarray:
+    """Where the column holds a boolean (TRUE/FALSE), which is no return: FALSE is not 0.0."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.notna().to_numpy()
+    if values.dtype != object:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter((type(v) is bool or type(v) is np.bool_ for v in values.to_numpy()), dtype=bool,
+                       count=len(values))
 
 
 def _id_codes(values: pd.Series, path: Path) -> tuple[np.ndarray, np.ndarray]:
