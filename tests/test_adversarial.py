@@ -704,3 +704,41 @@ def test_fm_size_over_a_vardecomp_spill_with_a_failed_asset_sizes_the_others(dai
     assert sizes[1, 0] == total_var[1][0]
     expected = 1e6 / np.sqrt(returns[["AAPL", "KO"]].var(ddof=1).to_numpy() * 21)
     np.testing.assert_allclose(np.array([sizes[0, 0], sizes[2, 0]], dtype=float), expected, rtol=1e-12)
+
+
+def _stated_periods_cases():
+    for function in CATALOGUE:
+        names = [a.name for a in function.args]
+        if "periods_per_year" in names and any(a.kind == "table" for a in function.args) and function.name in VALID_ARGS:
+            yield pytest.param(function.name, names.index("periods_per_year"), id=function.name)
+
+
+def test_every_function_that_annualises_dated_data_has_its_case():
+    annualising = {f.name for f in CATALOGUE if any(a.name == "periods_per_year" for a in f.args)
+                   and any(a.kind == "table" for a in f.args)}
+    assert {case.values[0] for case in _stated_periods_cases()} == annualising
+    assert {"FM_ALPHA", "FM_SHARPE", "FM_COVMAT", "FM_BOOKHEDGE", "FM_ACTIVERISK"} <= annualising
+
+
+@pytest.mark.parametrize("function,position", list(_stated_periods_cases()))
+def test_periods_per_year_that_the_dates_contradict_is_refused(d, function, position):
+    """Monthly returns annualised with 252 (or 52) are refused by name, in every function that annualises dated
+    data (the check is the catalogue's, so a new function gets it); 12, and no figure, are answered; undated
+    ranges cannot contradict it."""
+    args = _valid_args(function, d)
+    for wrong in (252, 52, 1):
+        args[position] = wrong
+        assert_line(call(function, *args), function, "periods_per_year",
+                    f"is {wrong}, but the dates of the data show 12 periods a year")
+    args[position] = 12
+    assert not isinstance(call(function, *args), str), call(function, *args)
+    args[position] = 24  # twice a month: within the factor allowed either way
+    assert not isinstance(call(function, *args), str), call(function, *args)
+
+
+def test_alpha_annualised_with_the_periods_its_dates_show_is_statsmodels_times_them(d):
+    fit = ols(d["y"]["NoDur"], d["f"])
+    np.testing.assert_allclose(call("FM_ALPHA", excel_range(d["y"]), excel_range(d["f"]), 12),
+                               12 * fit.params.iloc[0], rtol=1e-10)
+    undated = call("FM_ALPHA", excel_range(d["y"], dates=False), excel_range(d["f"], dates=False), 252)
+    np.testing.assert_allclose(undated, 252 * fit.params.iloc[0], rtol=1e-10)

@@ -23,6 +23,7 @@ from .data_keys import is_reference, read_table
 from .errors import error_line
 from .failures import computing, finish
 from .runtime import blas_threads_limited
+from .units import check_stated_periods
 from .values import Table, as_rows, is_missing_argument, parse_bool, parse_number, parse_numbers, parse_text
 
 CATEGORY = "Factor Model"
@@ -84,6 +85,12 @@ class Function:
                 parsed.append(_READERS[arg.kind](value, arg.name, arg.default))
         return parsed
 
+    def check_periods_per_year(self, args: list) -> None:
+        """A periods_per_year given against the dates of the data it annualises (:func:`check_stated_periods`)."""
+        stated = next((v for a, v in zip(self.args, args) if a.name == "periods_per_year" and v is not None), None)
+        if stated is not None:
+            check_stated_periods(stated, [v for v in args if isinstance(v, Table)])
+
 
 def call(name: str, *raw_args, runtime: str = "python"):
     """Run FM_* function ``name`` on Excel-shaped arguments.
@@ -99,6 +106,7 @@ def call(name: str, *raw_args, runtime: str = "python"):
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"), blas_threads_limited(), \
                 computing(function.name):
             result = function.impl(*args)  # finish() refuses what overflowed
+            function.check_periods_per_year(args)  # after the function's own checks: prices are named as prices
         return finish(function.name, result)
     except Exception as error:  # noqa: BLE001 - every failure becomes one cell line
         return error_line(function.name, error)

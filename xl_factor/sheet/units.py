@@ -244,6 +244,27 @@ def _refuse_percent(argument: str, name: str, column: np.ndarray, why: str) -> N
         f"(divide percent by 100){hint}", argument)
 
 
+#: How many times (either way) a stated periods_per_year may be from the periods a year the data's dates show:
+#: 365 or 260 over daily dates pass, 2 over half-years (which read as annual) passes; 252 over monthly dates does not.
+STATED_PERIODS_RATIO = 2.5
+
+
+def check_stated_periods(periods_per_year: float, tables, argument: str = "periods_per_year") -> None:
+    """Refuse a periods_per_year that the dates of the first of ``tables`` whose frequency can be read contradict:
+    252 over monthly returns annualises a month's variance 21 times over. Not positive or not finite is the
+    core's to refuse."""
+    if not (0 < periods_per_year < math.inf):
+        return
+    for table in tables:
+        shown = periods_per_year_of(table)
+        if shown:
+            if not shown / STATED_PERIODS_RATIO <= periods_per_year <= shown * STATED_PERIODS_RATIO:
+                raise InvalidArgument(
+                    f"is {periods_per_year:g}, but the dates of the data show {shown:g} periods a year; give the "
+                    "periods a year of these dates, or leave it empty for figures per period", argument)
+            return
+
+
 def periods_per_year_of(table: Table) -> float | None:
     """Periods per year its dates show (see :func:`xl_factor.core.infer_periods_per_year`), or ``None``."""
     if table.dates is None:
