@@ -180,3 +180,52 @@ def test_a_factor_of_true_false_cells_is_refused(real, tmp_path, capsys):
     f["FLAG"] = np.where(np.arange(len(f)) % 7 == 0, "TRUE", "FALSE")
     assert run(real, tmp_path / "m", returns=write(returns, tmp_path / "r.csv"), factors=write(f, tmp_path / "f.csv")) == 2
     one_line_refusal(capsys, "f.csv line 2: factor 'FLAG' TRUE is not a number (a TRUE/FALSE cell)")
+
+
+# ---------------------------------------------------------------------------- 3. one id written two ways in the header
+
+
+@pytest.mark.parametrize("spelling", ["AAPL ", " AAPL", "AAPL\t"])
+def test_a_header_that_repeats_an_id_but_for_spaces_is_refused(real, tmp_path, capsys, spelling):
+    """'AAPL' and 'AAPL ' both became the id AAPL: the model held AAPL twice, and FM_MODEL('AAPL') answered
+    with the beta of the other column (AMD's 1.91 against AAPL's 1.19)."""
+    returns, factors = real
+    r = returns[["AAPL", "MSFT"]].copy()
+    r.insert(1, spelling, returns["AMD"])
+    assert run(real, tmp_path / "m", returns=write(r, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, f"r.csv line 1: the security id 'AAPL' is written two ways ('AAPL' in column 2, "
+                             f"'{spelling}' in column 3)", "write each id one way")
+    assert not (tmp_path / "m").exists()
+
+
+def test_two_headers_of_one_id_with_a_space_each_are_refused(real, tmp_path, capsys):
+    returns, factors = real
+    path = tmp_path / "r.csv"
+    write(returns[["AAPL", "AMD", "MSFT"]], path)
+    lines = path.read_text().splitlines()
+    lines[0] = "Date,AAPL ,AAPL ,MSFT"  # pandas renames the second 'AAPL ' to 'AAPL .1'
+    path.write_text("\n".join(lines) + "\n")
+    assert run(real, tmp_path / "m", returns=path, factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, "r.csv line 1: security id 'AAPL' heads two columns", "keep one column per security")
+
+
+def test_a_factor_written_two_ways_is_refused(real, tmp_path, capsys):
+    returns, factors = real
+    f = factors.copy()
+    f["MKT "] = returns["KO"].fillna(0.0)
+    assert run(real, tmp_path / "m", returns=write(returns, tmp_path / "r.csv"), factors=write(f, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, "f.csv line 1: the factor 'MKT' is written two ways ('MKT' in column 2, 'MKT ' in "
+                             "column 3)", "keep one column per factor")
+
+
+def test_an_id_with_spaces_round_it_once_is_that_id_with_the_statsmodels_beta(real, cluster, tmp_path):
+    from xl_factor.sheet.catalogue import call
+
+    returns, factors = real
+    r = returns.rename(columns={"KO": "  KO ", "AMD": "AMD "})
+    out = tmp_path / "m"
+    assert run(real, out, returns=write(r, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv"),
+               cluster=cluster) == 0
+    assert list(pd.read_parquet(out / "exposures.parquet")["id"]) == sorted(STOCKS)
+    got = np.array(call("FM_MODEL", str(out), (("KO",), ("AMD",), ("AAPL",))), dtype=float)[:, 0]
+    np.testing.assert_allclose(got, [ols(returns, factors, s).params[1] for s in ("KO", "AMD", "AAPL")], rtol=1e-10)

@@ -11,7 +11,9 @@ with status 2. The checks, in order:
 * dates that do not parse, and dates written as text in a form other than
   YYYY-MM-DD (03/01/2014 is 3 January or 1 March: refused, as the sheet
   refuses it, not guessed); rows with no security id, and, with a universe
-  list, ids that are not in it (*unknown ids*);
+  list, ids that are not in it (*unknown ids*); an id (or a factor) written
+  two ways, 10001 and '10001 ' in a long table or headers 'AAPL' and 'AAPL '
+  in a wide one, which would be read as one;
 * duplicate (date, id) rows;
 * text, TRUE/FALSE (FALSE is not a return of 0.0) and non-finite returns
   (infinities; an empty return is a missing value);
@@ -333,7 +335,8 @@ def _wide(frame, path, known, lo, hi):
         if known is not None and name not in known:
             raise InputError(f"{path.name} line 1: security id '{name}' is not in the universe list (an unknown id); "
                              "correct the id, or add it to the universe list")
-    base = [n.rsplit(".", 1)[0] if "." in n and n.rsplit(".", 1)[1].isdigit() else n for n in names]
+    _one_spelling(cols, names, frame.columns, path, "security id", "write each id one way")
+    base = [n.rsplit(".", 1)[0].strip() if "." in n and n.rsplit(".", 1)[1].isdigit() else n for n in names]
     seen = {}
     for j, (name, root) in enumerate(zip(names, base)):
         if root in seen and root != name:  # pandas renamed a repeated header "A" to "A.1"
@@ -362,6 +365,19 @@ def _wide(frame, path, known, lo, hi):
     return dates, [str(i) for i in ids[sort]], values[:, filled][:, sort], lambda t, j=None: int(order[t])
 
 
+def _one_spelling(cols, names, columns, path: Path, what: str, fix: str) -> None:
+    """Refuse two headers that are one name once stripped ('AAPL' and 'AAPL '): read as one id, the sheet would
+    get one column's numbers for the other, as the long reader refuses an id written two ways."""
+    first: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name in first:
+            i = first[name]
+            where = {c: list(columns).index(c) + 1 for c in (cols[i], cols[j])}
+            raise InputError(f"{path.name} line 1: the {what} '{name}' is written two ways ('{cols[i]}' in column "
+                             f"{where[cols[i]]}, '{cols[j]}' in column {where[cols[j]]}); {fix}")
+        first[name] = j
+
+
 def _factors(path: Path, dates: np.ndarray, locate, returns_path: Path):
     frame = _read_table(path)
     date_col = _pick(frame.columns, DATE_NAMES) or frame.columns[0]
@@ -369,6 +385,8 @@ def _factors(path: Path, dates: np.ndarray, locate, returns_path: Path):
     names = tuple(str(c).strip() for c in frame.columns if c != date_col)
     if not names:
         raise InputError(f"{path.name} line 1: no factor columns; give a date column, then one column per factor")
+    _one_spelling([c for c in frame.columns if c != date_col], names, frame.columns, path, "factor",
+                  "keep one column per factor, its name written one way")
     order = np.argsort(fdates, kind="stable")
     dup = np.flatnonzero(np.diff(fdates[order]).astype(np.int64) == 0)
     if dup.size:
