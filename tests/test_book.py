@@ -147,6 +147,29 @@ def test_an_asset_that_cannot_be_fitted_and_is_not_held_shows_why_in_its_row(mod
         assert_close(with_cash[mine, 1].astype(float), weights[:12] * (model["B"] @ np.array([-0.1, 0.0, 0.0])))
 
 
+@pytest.mark.parametrize("function", ["FM_BOOKHEDGE", "FM_ACTIVERISK"])
+def test_a_held_asset_that_cannot_be_fitted_refuses_the_book_and_says_how_to_leave_it_out(model, function):
+    """A constant column held in the book: the refusal names its fit's reason, its amount and the fix (a 0 there);
+    with that 0 the book is the one without it."""
+    frame = model["y"].copy()
+    frame["Cash"] = 0.001
+    held = np.append(POSITIONS, 5e5)
+    lead = (row(held),) if function == "FM_BOOKHEDGE" else (row(held / np.abs(held).sum()), row(np.full(13, 1 / 13)))
+    got = call(function, *lead, excel_range(frame), model["F"])
+    noun, argument = ("position", "positions") if function == "FM_BOOKHEDGE" else ("weight", "weights")
+    fm_line(got, function, rf"returns: 'Cash' does not vary .* \(it has a {noun} of [\d.e+-]+ in {argument}: give it "
+            rf"the rows its fit needs, or a {noun} of 0 to leave it out of the book\)")
+    zeroed = tuple(row(np.append(np.asarray(r[0][:12]), 0.0)) for r in lead)
+    without = tuple(row(np.asarray(r[0][:12])) for r in lead)
+    assert_close(body(call(function, *zeroed, excel_range(frame), model["F"]), 1, 3),
+                 body(call(function, *without, model["R"], model["F"]), 1, 3))
+
+
+def test_an_infinite_position_is_named_as_infinite_not_as_missing(model):
+    got = call("FM_BOOKHEDGE", row(np.append(POSITIONS[:11], np.inf)), model["R"], model["F"])
+    fm_line(got, "FM_BOOKHEDGE", r"positions: gives '\w+' an infinite position; give it a finite number")
+
+
 # ---------------------------------------------------------------- FM_BOOKHEDGE in instruments
 
 @pytest.fixture(scope="module")

@@ -69,3 +69,15 @@ def test_intraday_returns_from_fm_returns_feed_fm_beta(bars, factor_as):
     assert not isinstance(got, str), got
     np.testing.assert_allclose(float(np.asarray(got).ravel()[0]), ols_beta(returns["AAPL"], returns["MSFT"]),
                                rtol=RTOL)
+
+
+def test_closes_stamped_at_16_00_against_daily_dates_name_their_times(daily_returns):
+    """Returns stamped at the close (16:00) share no date with midnight daily dates; the refusal shows the times,
+    or its two spans read as the same days."""
+    returns = daily_returns.loc["2019", ["AAPL"]]
+    stamped = returns.copy()
+    stamped.index = stamped.index + pd.Timedelta(hours=16)
+    got = call("FM_BETA", cells(stamped), cells(daily_returns.loc["2019", ["SP500"]]))
+    assert isinstance(got, str) and got.startswith("#FM! FM_BETA: factors: asset and factors have no date in common "
+                                                   "(2019-01-02 16:00 to 2019-12-31 16:00 against 2019-01-02 to "
+                                                   "2019-12-31)"), got

@@ -139,4 +139,8 @@ def _stamps(dates) -> np.ndarray:
 
 
 def _span(index: pd.DatetimeIndex) -> str:
-    return f"{index.min().date()} to {index.max().date()}"
+    """First to last date; with their times when any date has one (stamps at 16:00 share no date with days)."""
+    first, last = index.min(), index.max()
+    if (index.normalize() != index).any():
+        return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}"
+    return f"{first.date()} to {last.date()}"

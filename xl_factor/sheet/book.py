@@ -55,6 +55,9 @@ def held_assets(amounts, fitted, names) -> np.ndarray:
             for values, argument in amounts:
                 if not np.isfinite(values[i]):
                     noun = "position" if argument == "positions" else "weight"
+                    if np.isinf(values[i]):
+                        raise InvalidArgument(f"gives '{names[i]}' an infinite {noun}; give it a finite number",
+                                              argument)
                     raise InvalidArgument(f"has no {noun} for '{names[i]}', which has returns; give it a number "
                                           f"(0 for none: a blank is not a zero)", argument)
             held.append(i)
@@ -62,9 +65,11 @@ def held_assets(amounts, fitted, names) -> np.ndarray:
         for values, argument in amounts:
             if np.isnan(values[i]) or values[i] == 0:
                 continue
-            if i in fitted.failures:
-                raise fitted.failures[i]
             noun = "position" if argument == "positions" else "weight"
+            if i in fitted.failures:  # held, so the book needs it: say so, and how to leave it out
+                failure = fitted.failures[i]
+                raise type(failure)(f"{failure} (it has a {noun} of {values[i]:g} in {argument}: give it the rows "
+                                    f"its fit needs, or a {noun} of 0 to leave it out of the book)", failure.argument)
             raise InvalidArgument(f"gives '{names[i]}' a {noun} of {values[i]:g}, but it has no returns; "
                                   f"give it returns or a blank {noun}", argument)
     return np.array(held, dtype=int)
