@@ -229,3 +229,47 @@ def test_an_id_with_spaces_round_it_once_is_that_id_with_the_statsmodels_beta(re
     assert list(pd.read_parquet(out / "exposures.parquet")["id"]) == sorted(STOCKS)
     got = np.array(call("FM_MODEL", str(out), (("KO",), ("AMD",), ("AAPL",))), dtype=float)[:, 0]
     np.testing.assert_allclose(got, [ols(returns, factors, s).params[1] for s in ("KO", "AMD", "AAPL")], rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------- 4. FM_MODEL_COVMAT with an id asked twice
+
+
+def test_an_id_asked_twice_has_its_whole_variance_off_the_diagonal(real, cluster, tmp_path):
+    """The covariance of a security with itself is its total variance b'Sigma_f b + d: with "10012" asked
+    twice (once as text, once as the number 10012.0) the off-diagonal slot of the pair held b'Sigma_f b alone,
+    a correlation of 0.41 of AAPL with itself, and a 50/50 book of it showed 0.71 of its true variance."""
+    from xl_factor.sheet.catalogue import call
+
+    returns, factors = real
+    out = tmp_path / "m"
+    r = returns.rename(columns={"AAPL": "10012"})
+    assert run(real, out, returns=write(r, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv"),
+               cluster=cluster) == 0
+    asked = ["10012", "MSFT", 10012.0, "AMD", " MSFT ", "KO", "10012"]
+    ids = tuple((a,) for a in asked)
+    same = [str(int(a)) if isinstance(a, float) else a.strip() for a in asked]
+    # the reference, by hand from the model's own files: B Sigma_f B' + D over the distinct securities
+    exposures = pd.read_parquet(out / "exposures.parquet").set_index("id")
+    sigma = pd.read_parquet(out / "factor_cov.parquet").set_index("factor").loc[["MKT"], ["MKT"]].to_numpy()
+    expected = np.empty((len(asked), len(asked)))
+    for i, a in enumerate(same):
+        for j, b in enumerate(same):
+            bi = exposures.loc[a, ["beta_MKT"]].to_numpy(dtype=float)
+            bj = exposures.loc[b, ["beta_MKT"]].to_numpy(dtype=float)
+            expected[i, j] = bi @ sigma @ bj + (exposures.loc[a, "idio_var"] if a == b else 0.0)
+    got = np.array(call("FM_MODEL_COVMAT", str(out), ids), dtype=float)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    np.testing.assert_allclose(got[0, 2], got[0, 0], rtol=1e-12)  # 10012 with itself: its whole variance
+    # AAPL has every date, so its whole variance is also its total_var
+    np.testing.assert_allclose(got[0, 6], exposures.loc["10012", "total_var"], rtol=1e-10)
+    annual = np.array(call("FM_MODEL_COVMAT", str(out), ids, 252), dtype=float)
+    np.testing.assert_allclose(annual, 252 * expected, rtol=1e-12)
+    # a book of half its weight in each of two slots of one security has that security's variance
+    half = np.zeros(len(asked))
+    half[[0, 2]] = 0.5
+    np.testing.assert_allclose(half @ got @ half, got[0, 0], rtol=1e-12)
+    # and the matrix is a covariance matrix: no negative eigenvalue beyond rounding
+    assert np.linalg.eigvalsh(got).min() > -1e-12 * np.abs(got).max()
+    # the ids asked once keep the numbers they had
+    two = np.array(call("FM_MODEL_COVMAT", str(out), (("10012",), ("MSFT",))), dtype=float)
+    np.testing.assert_allclose(got[np.ix_([0, 1], [0, 1])], two, rtol=1e-12)

@@ -15,7 +15,9 @@ saying to rebuild it: the numbers never come from two builds.
 
 An id the model does not hold, or a security it lists as not fitted, shows
 its own ``#FM!`` line in its slot; the other ids get their numbers. A blank
-cell among the ids leaves its slot blank.
+cell among the ids leaves its slot blank. An id asked twice is one security:
+FM_MODEL_COVMAT gives the pair its whole variance, ``b' Sigma_f b + d``, off
+the diagonal as on it.
 """
 
 from __future__ import annotations
@@ -272,8 +274,12 @@ def fm_model_covmat(model_dir: str, ids, periods_per_year=None):
     ok = rows >= 0
     cov = np.full((len(ids), len(ids)), np.nan)
     if ok.any():
-        picked = rows[ok]
-        cov[np.ix_(ok, ok)] = core.factor_covariance(model.betas[picked], model.factor_cov,
-                                                     model.fields["idio_var"][picked])
+        # each security once, then expanded to the slots asked: an id asked twice (or as "10012" and 10012)
+        # is one security, whose covariance with itself is its whole variance b'Sigma_f b + d in every slot of
+        # the pair, not b'Sigma_f b off the diagonal
+        securities, slot = np.unique(rows[ok], return_inverse=True)
+        once = core.factor_covariance(model.betas[securities], model.factor_cov,
+                                      model.fields["idio_var"][securities])
+        cov[np.ix_(ok, ok)] = once[np.ix_(slot, slot)]
     cov = cov if periods_per_year is None else core.annualize(cov, "var", periods_per_year)
     return mark_failures(cov, failures, axis=(0, 1))
