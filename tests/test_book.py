@@ -357,7 +357,8 @@ BAD = [
      lambda m: (row(np.full(12, 1 / 12)), row(np.full(13, 1 / 13)), _r(m), _f(m)),
      r"benchmark_weights has 13 values but returns has 12 asset columns"),
     ("activerisk periods_per_year 0", "FM_ACTIVERISK",
-     lambda m: (row(POSITIONS), row(np.full(12, 1 / 12)), _r(m), _f(m), -12), r"periods_per_year"),
+     lambda m: (row(POSITIONS / np.abs(POSITIONS).sum()), row(np.full(12, 1 / 12)), _r(m), _f(m), -12),
+     r"periods_per_year"),
     ("scenario unknown factor", "FM_SCENARIO", lambda m: (row(POSITIONS), _r(m), _f(m), (("Momentum", -0.1),)),
      r"shocks has 'Momentum' where a factor name is due; each row starts with one of MktRF, SMB, HML"),
     ("scenario factor twice", "FM_SCENARIO",
@@ -388,3 +389,19 @@ BAD = [
 def test_bad_input(model, case):
     _, function, args, pattern = case
     fm_line(call(function, *args(model)), function, pattern)
+
+
+def test_activerisk_refuses_weights_in_percent_against_benchmark_weights_in_decimals(model):
+    """Weights of 30, 20, ... against a benchmark of 1/12 each: the tracking error would be the book's own risk a
+    hundred times over; a market-neutral book (adding up to 0) and a book levered tenfold are answered."""
+    weights = POSITIONS / np.abs(POSITIONS).sum()
+    benchmark = row(np.full(12, 1 / 12))
+    got = call("FM_ACTIVERISK", row(100 * weights), benchmark, model["R"], model["F"])
+    fm_line(got, "FM_ACTIVERISK", r"benchmark_weights: add up to 1 in size and weights to 100: the two are in "
+                                  r"different units")
+    neutral = weights - weights.mean()
+    for w in (neutral, 10 * weights):
+        got = np.asarray(call("FM_ACTIVERISK", row(w), benchmark, model["R"], model["F"]), dtype=object)
+        active = w - 1 / 12
+        expected = np.sqrt(active @ model["omega"] @ active)
+        assert_close(float(values_by_label(got)["tracking_error"]), expected)

@@ -314,7 +314,7 @@ def FM_BOOKHEDGE(positions, returns, factors, target_share=0.0, instruments=None
 
 @xw.func(category='Factor Model')
 @xw.arg('weights', 'raw', doc='Portfolio weights, 1 x N: one per asset column of returns.')
-@xw.arg('benchmark_weights', 'raw', doc='Benchmark weights, 1 x N, in the same units as weights.')
+@xw.arg('benchmark_weights', 'raw', doc='Benchmark weights, 1 x N, in the same units as weights (gross sizes over 30 times apart are refused as percent against decimals).')
 @xw.arg('returns', 'raw', doc='Asset returns: one column per asset, one row per period; optional header row and date column.')
 @xw.arg('factors', 'raw', doc='Factor returns: one column per factor; rows matched to asset by date when both have dates.')
 @xw.arg('periods_per_year', 'raw', doc='Periods per year to annualise (252 daily, 52 weekly, 12 monthly); empty: per period.')

@@ -128,6 +128,7 @@ def fm_activerisk(weights: np.ndarray, benchmark_weights: np.ndarray, returns: T
     w = one_per_asset(weights, fitted.n_assets, "weights")
     wb = one_per_asset(benchmark_weights, fitted.n_assets, "benchmark_weights")
     held = held_assets([(w, "weights"), (wb, "benchmark_weights")], fitted, p.asset_names)
+    check_same_units(w[held], wb[held])
     res = core.active_risk(w[held], wb[held], fitted.betas[held], fitted.factor_cov, fitted.idio_var[held])
     vol = 1.0 if periods_per_year is None else float(core.annualize(1.0, "vol", periods_per_year))
     var = vol * vol
@@ -137,6 +138,23 @@ def fm_activerisk(weights: np.ndarray, benchmark_weights: np.ndarray, returns: T
                          np.column_stack([res.exposures, res.factor_vol_contrib * vol, res.factor_pct]))
     per_asset = per_asset_rows(fitted, held, [res.weights, res.mcr * vol, res.asset_vol_contrib * vol, res.asset_pct])
     return stacked(summary, by_factor, labelled("asset", ACTIVE_ASSET_COLUMNS, p.asset_names, per_asset))
+
+
+#: How many times the gross size of one set of weights may be the other's: a book levered tenfold against its
+#: benchmark passes; weights in percent against benchmark weights in decimals (100 times) do not.
+WEIGHT_UNITS_RATIO = 30.0
+
+
+def check_same_units(weights: np.ndarray, benchmark: np.ndarray) -> None:
+    """Refuse weights and benchmark weights whose gross sizes (sum of absolute weights; a market-neutral book adds
+    up to 0) are more than :data:`WEIGHT_UNITS_RATIO` times apart: percent against decimals, whose tracking error
+    would be the portfolio's own risk a hundred times over."""
+    gross, benchmark_gross = float(np.abs(weights).sum()), float(np.abs(benchmark).sum())
+    if gross > 0 and benchmark_gross > 0 and not (
+            1 / WEIGHT_UNITS_RATIO <= gross / benchmark_gross <= WEIGHT_UNITS_RATIO):
+        raise InvalidArgument(
+            f"add up to {benchmark_gross:.4g} in size and weights to {gross:.4g}: the two are in different units "
+            "(percent against decimals?); give both in the same units", "benchmark_weights")
 
 
 def fm_scenario(positions: np.ndarray, returns: Table, factors: Table, shocks):

@@ -239,7 +239,7 @@ CATALOGUE: tuple[Function, ...] = (
              bk.fm_bookhedge, "labelled: factor exposure hedge exposure_after (or instrument hedge); a blank row; vol_before vol_after share_removed"),
     Function("FM_ACTIVERISK", "Tracking error of weights against benchmark_weights under B Sigma_f B' + D: factor and specific parts, each factor's contribution, per asset the marginal (MCTE) and percent contribution; annualised when asked.",
              (Arg("weights", "numbers", "Portfolio weights, 1 x N: one per asset column of returns."),
-              Arg("benchmark_weights", "numbers", "Benchmark weights, 1 x N, in the same units as weights."),
+              Arg("benchmark_weights", "numbers", "Benchmark weights, 1 x N, in the same units as weights (gross sizes over 30 times apart are refused as percent against decimals)."),
               _RETURNS, _FACTORS, _PPY),
              bk.fm_activerisk, "labelled: tracking_error tracking_var factor_var specific_var factor_share; factor active_exposure te_contrib pct_contrib; asset active_weight mcte te_contrib pct_contrib"),
     Function("FM_SCENARIO", "P&L of each position and of the book for factor shocks: w_i beta_i' s per scenario, the book w' B s, and beside them the one-period alpha w' alpha and specific volatility sqrt(w' D w).",
