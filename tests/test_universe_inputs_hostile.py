@@ -273,3 +273,45 @@ def test_an_id_asked_twice_has_its_whole_variance_off_the_diagonal(real, cluster
     # the ids asked once keep the numbers they had
     two = np.array(call("FM_MODEL_COVMAT", str(out), (("10012",), ("MSFT",))), dtype=float)
     np.testing.assert_allclose(got[np.ix_([0, 1], [0, 1])], two, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- 5. a two-security wide CSV with a text cell
+
+
+def test_a_two_security_wide_file_with_a_text_cell_names_the_cell_as_with_three(real, tmp_path, capsys):
+    """Taken for a long table (date, id, return), it failed with 'no security could be fitted (of 1507; the
+    first, '-0.000118...'': its returns were read as ids."""
+    returns, factors = real
+    f = write(factors, tmp_path / "f.csv")
+    for stocks in (["AAPL", "MSFT"], ["AAPL", "MSFT", "KO"]):
+        r = returns[stocks].astype(object)
+        r.iloc[5, 0] = "abc"
+        assert run(real, tmp_path / "m", returns=write(r, tmp_path / "r.csv"), factors=f) == 2
+        one_line_refusal(capsys, "r.csv line 7: the return of 'AAPL' 'abc' is not a number", "give decimal returns")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_two_security_wide_file_with_true_false_cells_is_refused_as_such(real, tmp_path, capsys):
+    returns, factors = real
+    r = returns[["KO"]].copy()
+    r.insert(0, "FLAGGED", _flags(len(r)))
+    assert run(real, tmp_path / "m", returns=write(r, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, "r.csv line 102: the return of 'FLAGGED' FALSE is not a number (a TRUE/FALSE cell)")
+
+
+@pytest.mark.parametrize("stocks", [["AAPL", "AMD", "KO"], ["AMD"]])
+def test_a_long_table_of_three_unnamed_columns_is_still_a_long_table(real, cluster, tmp_path, stocks):
+    """date, ticker, return under names the reader does not know: a long table, whether its dates repeat (three
+    securities) or not (one), with each security's statsmodels betas."""
+    returns, factors = real
+    long = returns[stocks].stack().rename("value").reset_index()
+    long.columns = ["when", "code", "value"]
+    long["when"] = long["when"].dt.strftime("%Y-%m-%d")
+    long.to_csv(tmp_path / "r.csv", index=False)
+    out = tmp_path / "m"
+    assert run(real, out, returns=tmp_path / "r.csv", factors=write(factors, tmp_path / "f.csv"), cluster=cluster) == 0
+    exposures = pd.read_parquet(out / "exposures.parquet").set_index("id")
+    assert list(exposures.index) == sorted(stocks)
+    for security in stocks:
+        np.testing.assert_allclose(exposures.loc[security, ["alpha", "beta_MKT"]].to_numpy(dtype=float),
+                                   ols(returns, factors, security).params, rtol=1e-10)

@@ -249,7 +249,8 @@ def read_universe(returns_path, factors_path, start=None, end=None, universe_pat
     date_col, id_col, ret_col = _pick(frame.columns, DATE_NAMES), _pick(frame.columns, ID_NAMES), \
         _pick(frame.columns, RETURN_NAMES)
     long = (date_col is not None and id_col is not None and ret_col is not None) or (
-        frame.shape[1] == 3 and id_col is None and not pd.api.types.is_numeric_dtype(frame.iloc[:, 1]))
+        frame.shape[1] == 3 and id_col is None and not pd.api.types.is_numeric_dtype(frame.iloc[:, 1])
+        and _holds_ids(frame, date_col))
     if long:
         if date_col is None or id_col is None or ret_col is None:
             date_col, id_col, ret_col = frame.columns[:3]
@@ -266,6 +267,23 @@ def read_universe(returns_path, factors_path, start=None, end=None, universe_pat
     _check_units(values, ids, ppy, lambda j, t: _where(returns_path, locate(t, j)), "security")
     factors, fnames = _factors(factors_path, dates, locate, returns_path)
     return Universe(dates, tuple(ids), values, factors, fnames, ppy, returns_path, factors_path, layout)
+
+
+def _holds_ids(frame: pd.DataFrame, date_col) -> bool:
+    """Whether the second of three columns, not all numbers and not named, is a long table's security ids rather
+    than a wide table's returns of its first security with a text (or TRUE/FALSE) cell: a long table repeats
+    its dates (a row per security and date) or names its securities by text that is no number, where a wide
+    table has one row a date and a column of mostly numbers. Read as a long table, a two-security wide file
+    with one text cell was some 1,500 'securities' named by their returns."""
+    dates = frame[date_col if date_col is not None else frame.columns[0]]
+    if not dates.is_unique:
+        return True
+    distinct = pd.Series(pd.unique(frame.iloc[:, 1].dropna()), dtype=object)
+    if distinct.empty:
+        return True
+    text = distinct.map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(dtype=bool)
+    number = pd.to_numeric(distinct.where(text), errors="coerce").notna().to_numpy()
+    return 2 * int((text & ~number).sum()) > distinct.size
 
 
 def _universe_ids(path: Path) -> set[str]:
