@@ -69,7 +69,9 @@ _CALENDAR_MEDIANS = {1.0, 7.0, 14.0, 28.0, 29.0, 30.0, 30.5, 31.0, 59.0, 60.0, 6
                      92.0, 181.0, 182.0, 183.0, 184.0, 365.0, 366.0}
 #: Serials of 1920-01-01 and 2200-01-01: the span read as dates without a date header.
 _PLAUSIBLE_SERIALS = (7306, 109574)
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
+#: Dates written as text in ISO form (a time may follow), the one form whose order of year, month and day is never
+#: in doubt; the universe model's reader holds to it too.
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 _NUMERIC_KINDS = {"floating", "integer", "mixed-integer-float", "decimal", "empty"}
 
 
@@ -341,7 +343,7 @@ def _is_numbered_header(rows) -> bool:
     below = rows[1][0]  # a date in any form a sheet hands over: a datetime, a serial (under the date word), ISO text
     serial = type(below) in (int, float) and not is_error_code(below) and FIRST_SERIAL <= below <= LAST_SERIAL \
         and _looks_like_serials(np.array([float(below)]), first[0])
-    if not (isinstance(below, (datetime, date)) or serial or (isinstance(below, str) and _ISO_DATE.match(below))):
+    if not (isinstance(below, (datetime, date)) or serial or (isinstance(below, str) and ISO_DATE.match(below))):
         return False
     numbers = 0
     for cell in first[1:]:
@@ -457,9 +459,15 @@ def _date_column(cells: list, label: str | None, argument: str) -> pd.DatetimeIn
 #: Jan-19.
 _MONTH = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?"
           r"|dec(ember)?)\.?")
-_TEXT_DATE = re.compile(
+TEXT_DATE = re.compile(
     rf"^\s*(\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}|\d{{1,2}}[ -]?{_MONTH}[ ,-]*\d{{2,4}}|{_MONTH}[ -]\d{{1,2}},?[ -]\d{{2,4}}"
     rf"|{_MONTH}[ -]\d{{2,4}})(\s.*)?$", re.IGNORECASE)
+
+
+def unclear_date_text(text) -> bool:
+    """True for text that spells a date in a form other than ISO (03/01/2014 is 3 January read day-first and
+    1 March month-first; Jan-14): refused wherever dates are read, sheet or universe file, rather than guessed."""
+    return isinstance(text, str) and not ISO_DATE.match(text.strip()) and bool(TEXT_DATE.match(text))
 
 
 def _refuse_text_dates(cells: list, argument: str) -> None:
@@ -470,7 +478,7 @@ def _refuse_text_dates(cells: list, argument: str) -> None:
     filled = sum(c is not None and c != "" for c in cells)
     if not texts or len(texts) * 2 <= filled:
         return
-    spelled = [c for c in texts if _TEXT_DATE.match(c)]
+    spelled = [c for c in texts if TEXT_DATE.match(c)]
     if len(spelled) * 2 > filled:
         raise InvalidArgument(
             f"has its dates as text ('{spelled[0].strip()[:20]}'), which cannot be read without knowing the order "
@@ -502,7 +510,7 @@ def _general_dates(cells: list, label: str | None) -> pd.DatetimeIndex | None:
         if not _looks_like_serials(serials, label):
             return None
         return _with_blanks(cells, serials_to_dates(serials))
-    if kinds == {str} and all(_ISO_DATE.match(c.strip()) for c in present):
+    if kinds == {str} and all(ISO_DATE.match(c.strip()) for c in present):
         return _with_blanks(cells, pd.DatetimeIndex(pd.to_datetime([c.strip() for c in present])))
     return None
 
@@ -512,7 +520,7 @@ def _among_datetimes(cell):
     the date it spells; ``None`` for anything else (a blank, #N/A, other text)."""
     if isinstance(cell, (datetime, date)):
         return cell
-    if isinstance(cell, str) and _ISO_DATE.match(cell.strip()):
+    if isinstance(cell, str) and ISO_DATE.match(cell.strip()):
         return pd.Timestamp(cell.strip()).to_pydatetime()
     if _whole_number(cell) and _PLAUSIBLE_SERIALS[0] <= cell <= _PLAUSIBLE_SERIALS[1]:
         return serials_to_dates([float(cell)])[0].to_pydatetime()

@@ -35,7 +35,8 @@ import pandas as pd
 
 from .. import __version__
 from .blocks import FIELDS
-from .inputs import InputError, read_universe, sha256, unclear_date_text
+from ..sheet.values import unclear_date_text
+from .inputs import InputError, read_universe, sha256
 
 EXPOSURES = "exposures.parquet"
 FACTOR_COV = "factor_cov.parquet"

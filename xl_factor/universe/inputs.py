@@ -30,7 +30,6 @@ Row numbers are those a person finds in the file: the line number for a CSV
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +39,7 @@ import pandas as pd
 from ..core import FactorModelError, infer_periods_per_year
 from ..core.conditioning import does_not_vary, ill_conditioned
 from ..sheet.units import FALL_MARGIN, PERCENT_ANNUAL, PERCENT_MEDIAN, typical_size
+from ..sheet.values import unclear_date_text
 
 DATE_NAMES = ("date", "dt", "day", "caldt", "time")
 ID_NAMES = ("id", "security", "security_id", "secid", "permno", "ticker", "symbol", "asset", "isin", "cusip")
@@ -109,25 +109,8 @@ def _shown(value) -> str:
     return f"'{value}'" if isinstance(value, str) else str(value)
 
 
-#: Dates written as text in ISO form, the one form whose order of year, month and day is never in doubt (the
-#: sheet's rule, ``_ISO_DATE`` in :mod:`xl_factor.sheet.values`, kept here so the universe reader does not lean
-#: on a private name of the sheet).
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
-_MONTH = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?"
-          r"|nov(ember)?|dec(ember)?)\.?")
-#: Text that spells a date in a form other than ISO: 03/01/2014, 3.1.14, 2014/01/03, 3-Jan-2014, Jan 3, 2014,
-#: Jan-14 (the sheet's ``_TEXT_DATE``). Read day-first or month-first, 03/01/2014 is 3 January or 1 March.
-TEXT_DATE = re.compile(
-    rf"^\s*(\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}|\d{{1,2}}[ -]?{_MONTH}[ ,-]*\d{{2,4}}|{_MONTH}[ -]\d{{1,2}},?[ -]\d{{2,4}}"
-    rf"|{_MONTH}[ -]\d{{2,4}})(\s.*)?$", re.IGNORECASE)
 #: What every refusal of a date says to do.
 DATE_FIX = "give dates as YYYY-MM-DD"
-
-
-def unclear_date_text(text) -> bool:
-    """True for text that spells a date in a form other than YYYY-MM-DD (03/01/2014, Jan-14): its order of day
-    and month (or the year) cannot be told, so it is refused, as the sheet refuses it, rather than guessed."""
-    return isinstance(text, str) and not ISO_DATE.match(text.strip()) and bool(TEXT_DATE.match(text))
 
 
 def _dates(values, path: Path, what: str) -> np.ndarray:
