@@ -112,8 +112,7 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
     # Only the columns that some test below could refuse are looked at (the same comparisons, on every column
     # at once), in column order, so the first column at fault is named.
     percent = (size > PERCENT_MEDIAN) | (size * np.sqrt(periods) > PERCENT_ANNUAL) if periods else size > PERCENT_MEDIAN
-    largest = np.fmax(highest, -lowest)
-    outsized = (largest > OUTSIZED_RATIO * size) & (largest > SCALE_FLOOR) & (size > 0) & (largest <= MAX_MAGNITUDE)
+    outsized = outsized_columns(size, lowest, highest)
     # A column with no value has a NaN size and lowest value, which every comparison leaves out; an infinite
     # value, or one that overflows a variance, is the finite check's to name.
     suspect = percent | (lowest < -1.0 - FALL_MARGIN) | (lowest > 0) | outsized
@@ -127,15 +126,28 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
             raise InvalidArgument(
                 f"column '{names[j]}' looks like prices, not returns (positive every period, smooth, around "
                 f"{size[j]:.3g}); turn prices into returns with FM_RETURNS", argument)
-        if outsized[j]:
-            _refuse_percent_cells(argument, names[j], column, size[j], table)
+        found = percent_cells(column, size[j], lambda rows: _rows_between(table, rows)) if outsized[j] else None
+        if found:
+            _refuse_percent(argument, names[j], column, found[1])
     _check_within(size, names, argument)
     return size
 
 
-def _refuse_percent_cells(argument: str, name: str, column: np.ndarray, size: float, table: Table) -> None:
-    """Refuse a column with a run of cells in percent among decimals, or one cell above +100% that is over
-    :data:`PERCENT_CELL_RATIO` times its typical ``size`` (the rules in the module's docstring)."""
+def outsized_columns(size: np.ndarray, lowest: np.ndarray, highest: np.ndarray) -> np.ndarray:
+    """(N,) whether a column's largest value (from its ``lowest`` and ``highest``) is far enough out for
+    :func:`percent_cells` to find something: over ``OUTSIZED_RATIO`` times its typical ``size`` and over
+    ``SCALE_FLOOR``. A zero typical size (a stock that does not trade on most days) judges nothing; an infinite
+    value, or one that overflows a variance, is the finite check's to name."""
+    largest = np.fmax(highest, -lowest)
+    return (largest > OUTSIZED_RATIO * size) & (largest > SCALE_FLOOR) & (size > 0) & (largest <= MAX_MAGNITUDE)
+
+
+def percent_cells(column: np.ndarray, size: float, place) -> tuple[int, str] | None:
+    """The first row of ``column``'s cells in percent among decimals and why (the rule in the module's docstring),
+    or ``None``: a
+    run of :data:`PERCENT_RUN` rows with more than half its values over :data:`OUTSIZED_RATIO` times the typical
+    ``size``, or one value above +100% over :data:`PERCENT_CELL_RATIO` times it. ``place(rows)`` says where the
+    rows are (their dates, their lines)."""
     magnitude = np.abs(column)
     big = (magnitude > OUTSIZED_RATIO * size) & (magnitude > SCALE_FLOOR)
     run = min(PERCENT_RUN, column.size)
@@ -143,13 +155,14 @@ def _refuse_percent_cells(argument: str, name: str, column: np.ndarray, size: fl
     starts = np.flatnonzero(counts[run:] - counts[:-run] > run // 2)
     if starts.size:
         rows = starts[0] + np.flatnonzero(big[starts[0]:starts[0] + run])
-        _refuse_percent(argument, name, column, f"{rows.size} of the {run} values {_rows_between(table, rows)} are "
-                        f"over {OUTSIZED_RATIO:g} times its typical size {size:.3g}")
+        return int(rows[0]), f"{rows.size} of the {run} values {place(rows)} are over {OUTSIZED_RATIO:g} times its " \
+                             f"typical size {size:.3g}"
     single = np.flatnonzero((column > 1.0) & (magnitude > PERCENT_CELL_RATIO * size))
     if single.size:
         i = int(single[0])
-        _refuse_percent(argument, name, column, f"{column[i]:.4g} {_rows_between(table, single[:1])}, a rise of "
-                        f"more than 100% and {column[i] / size:.0f} times its typical size {size:.3g}")
+        return i, f"{column[i]:.4g} {place(single[:1])}, a rise of more than 100% and {column[i] / size:.0f} times " \
+                  f"its typical size {size:.3g}"
+    return None
 
 
 def _rows_between(table: Table, rows: np.ndarray) -> str:

@@ -19,7 +19,8 @@ with status 2. The checks, in order:
   (infinities; an empty return is a missing value);
 * percent units, security by security and factor by factor, by the per-series
   rules of :mod:`xl_factor.sheet.units` (typical size above ``PERCENT_MEDIAN``
-  a period or ``PERCENT_ANNUAL`` a year, or a fall of more than 100%);
+  a period or ``PERCENT_ANNUAL`` a year, a fall of more than 100%, or rows
+  pasted in percent among decimals);
 * factors: duplicate dates, missing or non-finite values, a constant or
   collinear factor, and dates of the returns the factors do not cover.
 
@@ -38,7 +39,7 @@ import pandas as pd
 
 from ..core import FactorModelError, infer_periods_per_year
 from ..core.conditioning import does_not_vary, ill_conditioned
-from ..sheet.units import FALL_MARGIN, PERCENT_ANNUAL, PERCENT_MEDIAN, typical_size
+from ..sheet.units import FALL_MARGIN, PERCENT_ANNUAL, PERCENT_MEDIAN, outsized_columns, percent_cells, typical_size
 from ..sheet.values import unclear_date_text
 
 DATE_NAMES = ("date", "dt", "day", "caldt", "time")
@@ -206,8 +207,8 @@ def periods_per_year(dates: np.ndarray) -> float | None:
         return None
 
 
-def _check_units(values: np.ndarray, names, ppy, describe, what: str) -> None:
-    """Refuse a column in percent: the per-series rules of :mod:`xl_factor.sheet.units`."""
+def _check_units(values: np.ndarray, names, ppy, describe, what: str, dates: np.ndarray) -> None:
+    """Refuse a column in percent: the per-series rules of :mod:`xl_factor.sheet.units` (``dates``: the rows')."""
     size = typical_size(values)
     with np.errstate(invalid="ignore"):
         lowest = np.where(np.isnan(values), np.inf, values).min(axis=0)
@@ -220,6 +221,17 @@ def _check_units(values: np.ndarray, names, ppy, describe, what: str) -> None:
         row = int(np.nanargmax(np.abs(np.where(np.isnan(values[:, j]), 0, values[:, j]))))
         raise InputError(f"{describe(j, row)}: {what} '{names[j]}' looks like percent ({why}); "
                          "give decimal returns (divide by 100)")
+    with np.errstate(invalid="ignore"):
+        highest = np.where(np.isnan(values), -np.inf, values).max(axis=0)
+    def span(rows) -> str:
+        first, last = (pd.Timestamp(dates[t]).date() for t in (rows[0], rows[-1]))
+        return f"on {first}" if first == last else f"from {first} to {last}"
+
+    for j in np.flatnonzero(outsized_columns(size, lowest, highest)):  # rows pasted in percent among decimals
+        found = percent_cells(values[:, j], size[j], span)
+        if found:
+            raise InputError(f"{describe(int(j), found[0])}: {what} '{names[j]}' looks like percent ({found[1]}); "
+                             "give decimal returns (divide by 100)")
 
 
 def read_universe(returns_path, factors_path, start=None, end=None, universe_path=None) -> Universe:
@@ -247,7 +259,7 @@ def read_universe(returns_path, factors_path, start=None, end=None, universe_pat
         raise InputError(f"{returns_path.name}: no returns between {start or 'the start'} and {end or 'the end'}; "
                          "widen --start/--end or give a file with returns")
     ppy = periods_per_year(dates)
-    _check_units(values, ids, ppy, lambda j, t: _where(returns_path, locate(t, j)), "security")
+    _check_units(values, ids, ppy, lambda j, t: _where(returns_path, locate(t, j)), "security", dates)
     factors, fnames = _factors(factors_path, dates, locate, returns_path)
     return Universe(dates, tuple(ids), values, factors, fnames, ppy, returns_path, factors_path, layout)
 
@@ -413,7 +425,8 @@ def _factors(path: Path, dates: np.ndarray, locate, returns_path: Path):
         raise InputError(f"{_where(path, int(picked[t]))}: factor '{names[k]}' is empty on "
                          f"{pd.Timestamp(dates[t]).date()}, a date with returns; fill it, or pass --start/--end "
                          "that leave it out")
-    _check_units(values, names, periods_per_year(dates), lambda k, t: _where(path, int(picked[t])), "factor")
+    _check_units(values, names, periods_per_year(dates), lambda k, t: _where(path, int(picked[t])), "factor",
+                 dates)
     flat = does_not_vary(values)
     if flat.any():
         raise InputError(f"{path.name}: factor '{names[int(np.argmax(flat))]}' is constant over the dates of the "
