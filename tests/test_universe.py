@@ -238,7 +238,7 @@ def test_model_build_is_in_the_cli_help_with_every_argument_described():
     for action in build._actions:
         assert action.help, action.dest
     assert {"--returns", "--factors", "--out", "--scheduler", "--workers", "--start", "--end", "--min-obs",
-            "--window", "--step"} <= {o for a in build._actions for o in a.option_strings}
+            "--window", "--step", "--force"} <= {o for a in build._actions for o in a.option_strings}
 
 
 def test_options_that_cannot_work_are_refused_first(universe, tmp_path, capsys):

@@ -217,7 +217,7 @@ def test_a_reader_during_a_rebuild_in_place_sees_the_old_model_or_the_new_one_wh
 
     monkeypatch.setattr(build_module.os, "replace", replace_and_look)
     monkeypatch.setattr(sheet_model, "READ_ATTEMPTS", 2)
-    assert build(data, folder, "--scheduler", cluster.scheduler_address, factors=two_factors[1]) == 0
+    assert build(data, folder, "--scheduler", cluster.scheduler_address, "--force", factors=two_factors[1]) == 0
     assert len(seen) == 3
     for answer in seen[:-1]:
         if isinstance(answer, str):
@@ -323,7 +323,7 @@ def test_a_build_that_fits_no_security_is_refused_and_leaves_the_model_there(dat
     folder = tmp_path / "m"
     shutil.copytree(model, folder)
     before = snapshot(folder)
-    assert build(data, folder, "--scheduler", cluster.scheduler_address, "--min-obs", 100000) == 2
+    assert build(data, folder, "--scheduler", cluster.scheduler_address, "--min-obs", 100000, "--force") == 2
     one_line_refusal(capsys, "no security could be fitted (of 4; the first, 'AAPL': ",
                      "fewer than the 100000 --min-obs asks for", "nothing written", "lower --min-obs")
     assert snapshot(folder) == before

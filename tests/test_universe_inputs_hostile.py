@@ -315,3 +315,129 @@ def test_a_long_table_of_three_unnamed_columns_is_still_a_long_table(real, clust
     for security in stocks:
         np.testing.assert_allclose(exposures.loc[security, ["alpha", "beta_MKT"]].to_numpy(dtype=float),
                                    ols(returns, factors, security).params, rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------- 6. --out that already holds files
+
+
+MODEL_FILES = ["exposures.parquet", "factor_cov.parquet", "manifest.json"]
+
+
+def folder_bytes(folder) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def no_cluster(monkeypatch):
+    from xl_factor.universe import engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("work was sent to Dask for a build that should have been refused")
+
+    monkeypatch.setattr(engine, "open_client", refuse)
+
+
+def test_an_unrelated_manifest_in_out_survives_a_refused_build(real, tmp_path, capsys, monkeypatch):
+    """It was replaced by the model's manifest, exit 0: another project's file lost (found on hostile review)."""
+    returns, factors = real
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"mine": "a different project"}\n')
+    before = folder_bytes(out)
+    no_cluster(monkeypatch)
+    assert run(real, out, returns=write(returns, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, f"--out {out} already holds manifest.json", "nothing written",
+                     "add --force to replace the model there, or give another --out")
+    assert folder_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "out", "r.csv"]  # no staging folder left
+
+
+def test_an_existing_model_is_left_unchanged_without_force(real, cluster, tmp_path, capsys, monkeypatch):
+    """A rebuild without --window deleted the model's rolling_exposures.parquet, with no option to say so."""
+    from xl_factor.universe.build import build_model
+    from xl_factor.universe.inputs import InputError
+
+    returns, factors = real
+    r, f = write(returns, tmp_path / "r.csv"), write(factors, tmp_path / "f.csv")
+    out = tmp_path / "m"
+    assert run(real, out, "--window", 252, "--step", 63, returns=r, factors=f, cluster=cluster) == 0
+    before = folder_bytes(out)
+    assert sorted(before) == sorted(MODEL_FILES + ["rolling_exposures.parquet"])
+    no_cluster(monkeypatch)
+    for extra in ([], ["--window", 252, "--step", 63]):
+        assert run(real, out, *extra, returns=r, factors=f) == 2
+        one_line_refusal(capsys, f"--out {out} already holds exposures.parquet, factor_cov.parquet, "
+                                 "rolling_exposures.parquet, manifest.json", "add --force to replace the model there")
+        assert folder_bytes(out) == before
+    with pytest.raises(InputError, match="add --force to replace the model there"):
+        build_model(r, f, out, workers=1)
+    assert folder_bytes(out) == before
+
+
+def test_force_replaces_the_model_with_the_statsmodels_numbers(real, cluster, tmp_path):
+    """--force (force=True) replaces the model, a rolling table the new build does not make included."""
+    import json
+
+    from xl_factor.universe.build import build_model
+
+    returns, factors = real
+    r, f = write(returns, tmp_path / "r.csv"), write(factors, tmp_path / "f.csv")
+    out = tmp_path / "m"
+    assert run(real, out, "--start", "2016-01-04", "--window", 252, "--step", 63, returns=r, factors=f,
+               cluster=cluster) == 0
+    old = json.loads((out / "manifest.json").read_text())["build_id"]
+    assert run(real, out, "--force", returns=r, factors=f, cluster=cluster) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(MODEL_FILES)  # the stale rolling table is gone
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["build_id"] != old and manifest["date_range"]["first"] == "2014-01-02"
+    exposures = pd.read_parquet(out / "exposures.parquet").set_index("id")
+    for security in STOCKS:
+        np.testing.assert_allclose(exposures.loc[security, ["alpha", "beta_MKT"]].to_numpy(dtype=float),
+                                   ols(returns, factors, security).params, rtol=1e-10)
+    build_model(r, f, out, scheduler=cluster.scheduler_address, start="2016-01-04", force=True)
+    exposures = pd.read_parquet(out / "exposures.parquet").set_index("id")
+    later = returns.loc["2016-01-04":]
+    for security in STOCKS:
+        np.testing.assert_allclose(exposures.loc[security, ["alpha", "beta_MKT"]].to_numpy(dtype=float),
+                                   ols(later, factors, security).params, rtol=1e-10)
+
+
+def test_a_folder_holding_only_other_files_is_built_into_and_they_are_never_touched(real, cluster, tmp_path):
+    returns, factors = real
+    r, f = write(returns, tmp_path / "r.csv"), write(factors, tmp_path / "f.csv")
+    out = tmp_path / "m"
+    out.mkdir()
+    mine = {"notes.txt": b"the desk's notes\r\nline two\n", "manifest.json.bak": b'{"mine": 1}\n'}
+    for name, content in mine.items():
+        (out / name).write_bytes(content)
+    assert run(real, out, returns=r, factors=f, cluster=cluster) == 0
+    assert {n: b for n, b in folder_bytes(out).items() if n in mine} == mine
+    assert sorted(p.name for p in out.iterdir()) == sorted(MODEL_FILES + list(mine))
+    assert run(real, out, "--force", "--window", 252, "--step", 63, returns=r, factors=f, cluster=cluster) == 0
+    assert run(real, out, "--force", returns=r, factors=f, cluster=cluster) == 0
+    assert {n: b for n, b in folder_bytes(out).items() if n in mine} == mine
+    assert sorted(p.name for p in out.iterdir()) == sorted(MODEL_FILES + list(mine))
+    exposures = pd.read_parquet(out / "exposures.parquet").set_index("id")
+    for security in STOCKS:
+        np.testing.assert_allclose(exposures.loc[security, ["alpha", "beta_MKT"]].to_numpy(dtype=float),
+                                   ols(returns, factors, security).params, rtol=1e-10)
+
+
+def test_a_manifest_that_appears_in_out_while_the_build_runs_is_not_replaced(real, cluster, tmp_path, capsys,
+                                                                             monkeypatch):
+    from xl_factor.universe import engine
+
+    returns, factors = real
+    out = tmp_path / "m"
+    fit = engine.run_blocks
+
+    def fit_while_another_program_writes(*args, **kwargs):
+        out.mkdir()
+        (out / "manifest.json").write_text('{"mine": "written during the fit"}\n')
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_blocks", fit_while_another_program_writes)
+    assert run(real, out, returns=write(returns, tmp_path / "r.csv"), factors=write(factors, tmp_path / "f.csv"),
+               cluster=cluster) == 2
+    one_line_refusal(capsys, f"--out {out} already holds manifest.json", "add --force")
+    assert folder_bytes(out) == {"manifest.json": b'{"mine": "written during the fit"}\n'}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "m", "r.csv"]  # no staging folder left

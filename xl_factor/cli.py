@@ -68,11 +68,19 @@ def _parser() -> argparse.ArgumentParser:
                     "(a CSV of dated columns), refuse bad input before any work is sent, fit blocks of "
                     "securities as Dask tasks with the same core as the FM_* functions, and write "
                     "exposures.parquet, factor_cov.parquet (and rolling_exposures.parquet with --window) and "
-                    "manifest.json into --out. Runs on a local cluster of worker processes by default, or on "
-                    "the dask.distributed cluster at --scheduler.")
+                    "manifest.json into --out. An --out that already holds any of these files is refused "
+                    "before any work is sent, unless --force; other files there are never touched. Runs on a "
+                    "local cluster of worker processes by default, or on the dask.distributed cluster at "
+                    "--scheduler.")
     build.add_argument("--returns", required=True, metavar="PATH", help="returns: long Parquet/CSV or wide CSV")
     build.add_argument("--factors", required=True, metavar="PATH", help="factor returns: CSV, a date column first")
-    build.add_argument("--out", required=True, metavar="DIR", help="folder for the model, made if missing")
+    build.add_argument("--out", required=True, metavar="DIR",
+                       help="folder for the model, made if missing; one that already holds a model's files is "
+                            "refused unless --force")
+    build.add_argument("--force", action="store_true",
+                       help="replace the model in --out: its exposures, factor_cov and manifest, and remove a "
+                            "rolling_exposures.parquet this build does not make (without --window), which would "
+                            "not match the new model; other files in --out are never touched")
     build.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="a dask.distributed scheduler (tcp://host:8786); default: a local cluster")
     build.add_argument("--workers", type=int, default=None, metavar="N",
@@ -122,7 +130,8 @@ def _model_build(args) -> int:
     try:
         manifest = build_model(args.returns, args.factors, args.out, scheduler=args.scheduler, workers=args.workers,
                                start=args.start, end=args.end, min_obs=args.min_obs, window=args.window,
-                               step=args.step, block_size=args.block_size, universe=args.universe)
+                               step=args.step, block_size=args.block_size, universe=args.universe,
+                               force=args.force)
     except InputError as error:
         print(f"xl-factor model build: {error}", file=sys.stderr)
         return 2

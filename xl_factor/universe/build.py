@@ -17,6 +17,12 @@ The outputs in ``DIR`` (never an N x N matrix: the model is B, Sigma_f, D):
 The files are written into a staging folder beside ``DIR`` and moved in one
 by one, the manifest last; each carries the build's id, so a reader can tell
 files of two builds apart (:func:`_write_model`).
+
+A ``DIR`` that already holds any of these files (a model, or another
+program's ``manifest.json``) is refused before any work is sent, unless
+``--force`` (``force=True``) says to replace the model there; a replaced model
+loses a ``rolling_exposures.parquet`` the new build does not make. Other files
+in ``DIR`` are never touched (:func:`_refuse_replacing`).
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ EXPOSURES = "exposures.parquet"
 FACTOR_COV = "factor_cov.parquet"
 ROLLING = "rolling_exposures.parquet"
 MANIFEST = "manifest.json"
+#: Every file a build may write into ``--out`` (and, with ``force``, the only ones it replaces or removes).
+MODEL_FILES = (EXPOSURES, FACTOR_COV, ROLLING, MANIFEST)
 #: The Parquet schema metadata key that carries the build's id (the manifest's ``build_id``).
 BUILD_ID_KEY = b"xl_factor_build_id"
 DEFAULT_MIN_OBS = 60
@@ -83,8 +91,12 @@ def check_options(min_obs: int, window: int | None, step: int | None, block_size
 
 def build_model(returns, factors, out, scheduler=None, workers=None, start=None, end=None,
                 min_obs: int = DEFAULT_MIN_OBS, window=None, step=None, block_size: int = DEFAULT_BLOCK,
-                universe=None) -> dict:
-    """Build the model into ``out``; returns the manifest. Raises :class:`InputError` before any work is sent."""
+                universe=None, force: bool = False) -> dict:
+    """Build the model into ``out``; returns the manifest. Raises :class:`InputError` before any work is sent.
+
+    An ``out`` that already holds any of :data:`MODEL_FILES` is refused unless ``force``; with ``force`` the
+    model there is replaced, and a ``rolling_exposures.parquet`` this build does not make is removed.
+    """
     from .engine import open_client, run_blocks
 
     began = time.perf_counter()
@@ -94,6 +106,7 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
         raise InputError(f"--out {out}: not a folder; give a folder to write the model into")
     _refuse_overwriting_inputs(out, returns=returns, factors=factors, universe=universe)
     _check_out(out)
+    _refuse_replacing(out, force)
     start, end = _date_option("--start", start), _date_option("--end", end)
     data = read_universe(returns, factors, start, end, universe)
     read_seconds = time.perf_counter() - began
@@ -143,20 +156,22 @@ def build_model(returns, factors, out, scheduler=None, workers=None, start=None,
         "outputs": list(tables),
         "not_fitted": not_fitted,
     }
-    _write_model(out, tables, manifest, build_id, lambda: {
+    _write_model(out, tables, manifest, build_id, force, lambda: {
         "read_and_check": round(read_seconds, 3), "fit": round(fit_seconds, 3),
         "write": round(time.perf_counter() - write_began, 3), "total": round(time.perf_counter() - began, 3)})
     return manifest
 
 
-def _write_model(out: Path, tables: dict, manifest: dict, build_id: str, elapsed) -> None:
+def _write_model(out: Path, tables: dict, manifest: dict, build_id: str, force: bool, elapsed) -> None:
     """Write the model's files into a staging folder beside ``out``, then move them into ``out``, manifest last.
 
     Every file carries the build's id (the Parquet files in their schema metadata, the manifest in
     ``build_id``), and the sheet reads a folder only when all its files carry the same id: a reader that
     looks while the files are being moved in (each move an atomic ``os.replace`` on one file system) sees
     files of two builds, knows it, and reads again. The staging folder keeps a half-written build out of
-    ``out`` altogether: nothing in ``out`` changes until every file is complete.
+    ``out`` altogether: nothing in ``out`` changes until every file is complete. Without ``force`` the
+    check of :func:`_refuse_replacing` is made again just before the first move, for files that came while the
+    build ran.
     """
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -169,6 +184,7 @@ def _write_model(out: Path, tables: dict, manifest: dict, build_id: str, elapsed
             _write_parquet(frame, staging / name, build_id)
         manifest["elapsed_seconds"] = elapsed()
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        _refuse_replacing(out, force)
         for name in [*tables, MANIFEST]:
             os.replace(staging / name, out / name)
         if ROLLING not in tables and (out / ROLLING).exists():
@@ -206,9 +222,20 @@ def _check_out(out: Path) -> None:
         raise InputError(f"--out {out}: {parent} cannot be written to; give --out a folder you can write")
 
 
+def _refuse_replacing(out: Path, force: bool) -> None:
+    """Refuse an ``out`` that already holds any file the build writes, unless ``force``: it may be another
+    program's (a ``manifest.json``) or a model the user means to keep (with its rolling table)."""
+    if force or not out.is_dir():
+        return
+    there = [name for name in MODEL_FILES if os.path.lexists(out / name)]
+    if there:
+        raise InputError(f"--out {out} already holds {', '.join(there)}; nothing written; "
+                         "add --force to replace the model there, or give another --out")
+
+
 def _refuse_overwriting_inputs(out: Path, **inputs) -> None:
     """Refuse an input that is one of the files the build writes into ``out``: it would be overwritten."""
-    written = [out / name for name in (EXPOSURES, FACTOR_COV, ROLLING, MANIFEST)]
+    written = [out / name for name in MODEL_FILES]
     for option, given in inputs.items():
         if given is None:
             continue
