@@ -14,27 +14,10 @@ import pandas as pd
 import pytest
 
 from test_universe import build
-from test_universe_hostile import dask_ok, one_line_refusal
-from conftest import require
+from test_universe_hostile import _scale_extra, cluster, one_line_refusal  # noqa: F401 - fixtures
 
 STOCKS = ["AAPL", "MSFT", "AMD", "KO"]
 AMD_FIRST = "2015-07-01"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _scale_extra():
-    require(dask_ok, "the scale extra (dask[distributed], pyarrow)")
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    import logging
-
-    from dask.distributed import LocalCluster
-
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as local:
-        yield local
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import require
 from test_universe import build
-from test_universe_hostile import dask_ok, one_line_refusal, snapshot
+from test_universe_hostile import _scale_extra, one_line_refusal, snapshot  # noqa: F401 - a fixture
 
 STOCKS = ["AAPL", "MSFT", "KO"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _scale_extra():
-    require(dask_ok, "the scale extra (dask[distributed], pyarrow)")
 
 
 @pytest.fixture(scope="module")
