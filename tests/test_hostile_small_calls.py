@@ -309,7 +309,7 @@ def test_check_returns_refuses_the_first_column_at_fault(seed):
             x[int(rng.integers(t)), j] = -2.0
         faults[int(j)] = kind
     raw = ((None,) + tuple(f"c{j}" for j in range(n)),) + tuple((d,) + tuple(map(float, row)) for d, row in zip(DAYS, x))
-    result = call("FM_SHARPE", raw, 12.0)
+    result = call("FM_SHARPE", raw, 252.0)  # daily dates: 252 (12 is refused as contradicting them)
     if not faults:
         assert not isinstance(result, str), result
         return
