@@ -294,7 +294,7 @@ def test_a_monthly_rf_is_not_subtracted_from_daily_returns(daily_returns, ff_mon
     returns = daily_returns.loc["2013":"2017", ["MSFT", "KO"]]
     rf = ff_monthly.loc["2013":"2017", ["RF"]]
     assert_line(call("FM_EXCESS", excel_range(returns), excel_range(rf)), "FM_EXCESS", "rf",
-                "12 periods a year by its dates, returns 252")
+                "days apart in the median, returns 1 day")
 
 
 def test_rf_on_other_days_of_the_same_months_is_refused_and_a_few_missing_months_are_blank(ff_monthly):
@@ -742,3 +742,12 @@ def test_alpha_annualised_with_the_periods_its_dates_show_is_statsmodels_times_t
                                12 * fit.params.iloc[0], rtol=1e-10)
     undated = call("FM_ALPHA", excel_range(d["y"], dates=False), excel_range(d["f"], dates=False), 252)
     np.testing.assert_allclose(undated, 252 * fit.params.iloc[0], rtol=1e-10)
+
+
+def test_fm_size_refuses_a_row_of_budgets_against_a_column_of_variances():
+    """1 x 3 budgets against FM_VARDECOMP's 3 x 1 total_var column: numpy would make a 3 x 3 grid of every budget
+    against every variance; sizes are cell by cell, so the shapes must match (or one side be one cell)."""
+    got = call("FM_SIZE", ((1e6, 2e6, 3e6),), ((0.0004,), (0.0009,), (0.0001,)), 21)
+    assert_line(got, "FM_SIZE", "vol_budget 1 x 3 and variance 3 x 1: give one number or ranges of the same shape")
+    got = np.asarray(call("FM_SIZE", 1e6, ((0.0004,), (0.0009,)), 21), dtype=float)
+    np.testing.assert_allclose(got.ravel(), 1e6 / np.sqrt(np.array([0.0004, 0.0009]) * 21), rtol=1e-15)

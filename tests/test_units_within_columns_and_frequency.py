@@ -54,21 +54,21 @@ def weekly(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("function", ["FM_BETA", "FM_VARDECOMP", "FM_RISKSHARE"])
 def test_daily_returns_against_weekly_factors_are_refused(stocks, market, function):
     got = call(function, excel_range(stocks), excel_range(weekly(market)))
-    assert is_line(got, function, "factors has 52 periods a year by its dates, asset 252"), got
+    assert is_line(got, function, "factors has dates 7 days apart in the median, asset 1 day"), got
 
 
 def test_weekly_or_monthly_returns_against_daily_factors_are_refused(stocks, market):
     assert is_line(call("FM_BETA", excel_range(weekly(stocks)), excel_range(market)), "FM_BETA",
-                   "factors has 252 periods a year by its dates, asset 52")
+                   "factors has dates 1 day apart in the median, asset 7 days")
     month_ends = stocks.groupby(stocks.index.to_period("M")).tail(1)  # one daily return a month, on its last day
     assert is_line(call("FM_BETA", excel_range(month_ends), excel_range(market)), "FM_BETA",
-                   "factors has 252 periods a year by its dates, asset 12")
+                   "factors has dates 1 day apart in the median, asset 3")
 
 
 def test_the_book_functions_refuse_two_frequencies_by_construction(stocks, market):
     positions = ((1e6, -5e5, 2e5),)
     got = call("FM_BOOKHEDGE", positions, excel_range(stocks), excel_range(weekly(market)))
-    assert is_line(got, "FM_BOOKHEDGE", "52 periods a year", "returns 252"), got
+    assert is_line(got, "FM_BOOKHEDGE", "7 days apart in the median", "returns 1 day"), got
 
 
 def test_one_frequency_over_other_spans_is_matched_as_before(stocks, market, daily_returns):
@@ -83,7 +83,7 @@ def test_one_frequency_over_other_spans_is_matched_as_before(stocks, market, dai
 def test_a_risk_free_rate_of_another_frequency_keeps_its_own_words(stocks, ff_monthly):
     rf = ff_monthly.loc["2016":"2019", ["RF"]]
     got = call("FM_EXCESS", excel_range(stocks), excel_range(rf))
-    assert is_line(got, "FM_EXCESS", "rf", "12 periods a year by its dates, returns 252", "give rf at the returns'"), got
+    assert is_line(got, "FM_EXCESS", "rf", "rf has dates 3", "days apart in the median, returns 1 day", "give rf at the returns'"), got
 
 
 # --- percent cells among decimals ---------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def test_the_newest_rows_of_a_factor_pasted_in_percent_are_refused(stocks, marke
     pasted.iloc[-rows:] *= 100
     got = call("FM_BETA", excel_range(stocks), excel_range(pasted))
     assert is_line(got, "FM_BETA", "factors", "column 'SP500' looks like percent", f"of the 10 values from {month}",
-                   "times its typical size"), got
+                   "times its typical move"), got
 
 
 def calm_rows(column: pd.Series, length: int) -> slice:
@@ -148,3 +148,51 @@ def test_a_column_mostly_unchanged_is_not_judged_by_a_zero_typical_size(stocks, 
                                               rng.normal(0, 0.06, len(market)))}, index=market.index)
     got = call("FM_BETA", excel_range(illiquid), excel_range(market))
     np.testing.assert_allclose(got, ols_betas(illiquid, market)[0, 0], rtol=RTOL)
+
+
+# --- found on review of the rules above -----------------------------------------------------------------------
+
+
+def test_a_stock_priced_in_ticks_that_stands_still_on_half_its_days_is_data(daily_returns):
+    """RRC 1991-94: a price near 3 in ticks of 1/8, unchanged on about half the days, so the median of all days
+    (0.0036) is a fraction of a tick's move and every tick counted as thirty of them. Judged on its days with a
+    move, it is returns: statsmodels' beta."""
+    window = daily_returns.loc["1991-08-02":"1994-08-31"]
+    got = call("FM_BETA", excel_range(window[["RRC"]]), excel_range(window[["SP500"]]))
+    np.testing.assert_allclose(got, ols_betas(window[["RRC"]], window[["SP500"]])[0, 0], rtol=RTOL)
+
+
+def five_minute_bars(frame: pd.DataFrame, start="2024-03-04 09:30") -> pd.DataFrame:
+    bars = frame.iloc[:200].copy()
+    bars.index = pd.date_range(start, periods=len(bars), freq="5min")
+    return bars
+
+
+def test_intraday_bars_annualised_with_their_own_periods_a_year_are_answered(stocks):
+    """Five-minute bars: 78 a day, 19,656 a year. Nothing in the dates says how many hours a market trades, so a
+    periods_per_year over intraday dates is not judged; the Sharpe ratio is numpy's times sqrt(19,656)."""
+    bars = five_minute_bars(stocks)
+    got = np.asarray(call("FM_SHARPE", excel_range(bars), 19656.0), float)
+    expected = (bars.mean() / bars.std(ddof=1) * np.sqrt(19656)).to_numpy()
+    np.testing.assert_allclose(got.ravel(), expected, rtol=RTOL)
+
+
+def test_hourly_bars_against_five_minute_bars_are_refused(stocks, market):
+    asset = five_minute_bars(stocks)
+    hourly = asset.iloc[::12]
+    got = call("FM_BETA", excel_range(hourly), excel_range(five_minute_bars(market)))
+    assert is_line(got, "FM_BETA", "factors has dates 5 minutes apart in the median, asset 1 hour"), got
+
+
+def test_monthly_against_semi_monthly_and_annual_against_half_yearly_are_refused(daily_returns):
+    """Both pairs read as one frequency by their periods a year (12 and 1), but their gaps are twice apart."""
+    prices = (1 + daily_returns[["AAPL", "SP500"]].loc["2000":"2019"]).cumprod()
+    month_ends = prices.resample("ME").last()
+    semi = prices.resample("SME").last()
+    got = call("FM_BETA", excel_range(month_ends[["AAPL"]].pct_change().iloc[1:]),
+               excel_range(semi[["SP500"]].pct_change().iloc[1:]))
+    assert is_line(got, "FM_BETA", "factors has dates 15", "days apart in the median, asset 3"), got
+    years, halves = prices.resample("YE").last(), month_ends[month_ends.index.month.isin([6, 12])]
+    got = call("FM_BETA", excel_range(years[["AAPL"]].pct_change().iloc[1:]),
+               excel_range(halves[["SP500"]].pct_change().iloc[1:]))
+    assert is_line(got, "FM_BETA", "factors has dates 18", "days apart in the median, asset 36"), got

@@ -41,7 +41,7 @@ def test_a_securitys_last_month_in_percent_is_refused_by_its_dates(real, tmp_pat
                  factors=write(factors, tmp_path / "f.csv"))
     assert code == 2
     err = one_line_refusal(capsys, "security 'KO' looks like percent", "of the 10 values from 2019-",
-                           "times its typical size", "give decimal returns")
+                           "times its typical move", "give decimal returns")
     assert "r.csv line" in err
     assert snapshot(out) == {}
 

@@ -37,7 +37,7 @@ from .errors import (
     TooFewObservations,
 )
 from .pca import PrincipalComponents, principal_components
-from .periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, ANNUAL, annualize, infer_periods_per_year
+from .periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, ANNUAL, annualize, infer_periods_per_year, median_spacing_days
 from .regression import FactorFit, fit_factor_model
 from .returns import align_on_dates, check_unique_dates, excess_returns, simple_returns
 from .rolling import TimeVaryingBetas, ewma_betas, rolling_betas
@@ -63,6 +63,7 @@ __all__ = [
     "ewma_betas", "explained_exactly", "ill_conditioned",
     "excess_returns", "expected_pnl", "factor_covariance", "factor_share", "fama_macbeth", "fit_factor_model",
     "full_hedge", "grs_test", "hedge_to_target", "hedged_factor_share", "infer_periods_per_year",
+    "median_spacing_days",
     "ledoit_wolf", "newey_west_lags", "parameter_counts", "principal_components", "regression_statistics",
     "risk_contributions", "rolling_betas", "sample_covariance", "sharpe_ratio", "simple_returns",
     "size_for_vol_budget",

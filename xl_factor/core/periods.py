@@ -38,6 +38,19 @@ MOST_PERIODS_PER_YEAR = max(periods for _, periods in _SPACING_BOUNDS)
 KINDS = ("mean", "var", "vol")
 
 
+def median_spacing_days(dates) -> float:
+    """Median gap between consecutive dates (in date order), in days: 1 for trading days, 7 weekly, about 30
+    monthly, 1/288 for five-minute bars. Raises when there are fewer than two dates."""
+    index = dates if isinstance(dates, pd.DatetimeIndex) else pd.DatetimeIndex(dates)
+    stamps = (index if index.tz is None else index.tz_convert(None)).values  # datetime64, in the index's unit
+    if len(stamps) < 2:
+        raise TooFewObservations(
+            "need at least two dates to infer the frequency; give periods_per_year",
+            "dates",
+        )
+    return float(median(np.diff(np.sort(stamps)) / np.timedelta64(1, "D")))
+
+
 def infer_periods_per_year(dates) -> int:
     """Periods per year of a date index, from the median spacing of its dates.
 
@@ -46,14 +59,7 @@ def infer_periods_per_year(dates) -> int:
     (annual). Raises when there are fewer than two dates or the spacing fits
     none of these.
     """
-    index = dates if isinstance(dates, pd.DatetimeIndex) else pd.DatetimeIndex(dates)
-    stamps = (index if index.tz is None else index.tz_convert(None)).values  # datetime64, in the index's unit
-    if len(stamps) < 2:
-        raise TooFewObservations(
-            "need at least two dates to infer the frequency; give periods_per_year",
-            "dates",
-        )
-    gap = median(np.diff(np.sort(stamps)) / np.timedelta64(1, "D"))
+    gap = median_spacing_days(dates)
     for bound, periods in _SPACING_BOUNDS:
         if 0 < gap <= bound:
             return periods

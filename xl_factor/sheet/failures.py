@@ -103,12 +103,11 @@ def cell_by_cell(compute, **blocks) -> np.ndarray:
                 raise InvalidArgument(f"is the error of another FM_* cell ({cell.strip()}): fix that cell first",
                                       argument)
             raise InvalidArgument(f"{not_a_number(cell)}; give a number or leave it blank", argument)
-    try:
-        arrays = np.broadcast_arrays(*(values for values, _ in read.values()))
-    except ValueError:
+    if len({values.shape for values, _ in read.values() if values.size > 1}) > 1:  # a row and a column: no grid
         shapes = [f"{argument} {values.shape[0]} x {values.shape[1]}" for argument, (values, _) in read.items()]
         raise ShapeMismatch(f"{' and '.join(shapes)}: give one number or ranges of the same shape",
-                            list(read)[-1]) from None
+                            list(read)[-1])
+    arrays = np.broadcast_arrays(*(values for values, _ in read.values()))
     out = compute(*arrays)
     lines = [(where, cell, argument) for argument, (_, others) in read.items() for where, cell in others]
     if not lines:

@@ -22,7 +22,7 @@ from .cache import PAIRS
 from .data_keys import data_key
 from .excel import dates_to_serials
 from .failures import cell_by_cell, failure_line, mark_failures
-from .units import check_rate, check_returns, check_scales, periods_per_year_of
+from .units import check_rate, check_returns, check_scales, periods_per_year_of, spacing_of
 from .values import Table, refuse_id_row_over_prices
 
 
@@ -343,7 +343,7 @@ def fm_excess(returns: Table, rf):
             raise ShapeMismatch(f"must be one column or a number, got {rf.n_cols} columns", "rf")
         check_rate(rf, "rf", periods)
         if returns.dates is not None and rf.dates is not None:
-            check_same_frequency(returns, rf, "returns", "rf", periods)
+            check_same_frequency(returns, rf, "returns", "rf")
             rows, rf_rows = match_dates(returns, rf, "returns", "rf")
             check_date_coverage(returns, rf, rows, "returns", "rf", "rate")
             rate = np.full((returns.n_rows, 1), np.nan)  # every row of returns keeps its place; unmatched: blank
@@ -356,21 +356,35 @@ def fm_excess(returns: Table, rf):
     return with_index(returns, core.excess_returns(returns.values, rate), returns.dates)
 
 
-def check_same_frequency(left: Table, right: Table, left_name: str, right_name: str,
-                         left_periods: float | None = None) -> None:
-    """Refuse ``right`` when its dates show another frequency than ``left``'s (periods a year, as
-    :func:`periods_per_year_of` reads them; ``left_periods`` when already read). Matched on the dates they share,
-    daily returns against weekly ones pair a day's return with a week's, and a rate per period of one frequency
-    would be taken from the other's periods: a wrong number either way. Ranges whose frequency cannot be read
-    (too few dates) pass."""
-    periods = left_periods or periods_per_year_of(left)
-    other = periods_per_year_of(right) if periods else None
-    if other and other != periods:
+#: How many times one range's median date gap may be the other's before the two are taken for two frequencies:
+#: trading days against calendar days (1 and 1) pass; monthly against semi-monthly (30 and 15) does not.
+FREQUENCY_RATIO = 1.5
+
+
+def check_same_frequency(left: Table, right: Table, left_name: str, right_name: str) -> None:
+    """Refuse ``right`` when its dates are further apart, or closer, than ``left``'s by more than
+    :data:`FREQUENCY_RATIO` in the median (:func:`spacing_of`). Matched on the dates they share, daily returns
+    against weekly ones pair a day's return with a week's (hourly bars with five-minute ones, monthly with
+    semi-monthly), and a rate per period of one frequency would be taken from the other's periods: a wrong number
+    either way. Ranges with fewer than two dates pass."""
+    spacing, other = spacing_of(left), spacing_of(right)
+    if spacing and other and not spacing / FREQUENCY_RATIO <= other <= spacing * FREQUENCY_RATIO:
         whose = f"{left_name}'" if left_name.endswith("s") else f"{left_name}'s"
         raise InvalidArgument(
-            f"has {other:g} periods a year by its dates, {left_name} {periods:g}: a period of one length is not one "
-            f"of the other, even on the dates they share; give {right_name} at the {whose} frequency (on the same "
-            "dates), or both at one frequency", right_name)
+            f"has dates {_gap(other)} apart in the median, {left_name} {_gap(spacing)}: a period of one length is "
+            f"not one of the other, even on the dates they share; give {right_name} at the {whose} frequency (on "
+            "the same dates), or both at one frequency", right_name)
+
+
+def _gap(days: float) -> str:
+    """A median gap as a person says it: 1 day, 7 days, 30.5 days, 1 hour, 5 minutes."""
+    if days >= 1:
+        return f"{days:g} day" + ("" if days == 1 else "s")
+    hours = days * 24
+    if hours >= 1:
+        return f"{hours:.3g} hour" + ("" if hours == 1 else "s")
+    minutes = hours * 60
+    return f"{minutes:.3g} minute" + ("" if minutes == 1 else "s")
 
 
 #: Share of one range's dates inside the other's span that may lack a row there (holidays of one market, not the

@@ -21,7 +21,8 @@ or one price column among returns, is refused by name. The rules:
   returns (0.8% a month in 1981) are positive and smooth too, and no level
   tells them from an FX rate's (USD per JPY, about 0.009);
 * **percent cells among decimals**: a run of ``PERCENT_RUN`` rows in which more than half of a column's cells
-  are over ``OUTSIZED_RATIO`` times its typical size (and over ``SCALE_FLOOR``): rows pasted from a percent
+  are over ``OUTSIZED_RATIO`` times its typical move (the median size of its periods with a move; and over
+  ``SCALE_FLOOR``): rows pasted from a percent
   source into a decimal column (a percent cell is about a hundred times the size; of the 20 S&P 500 stocks
   of 1990-2022, the banks of 2008 among them, none had more than one day in ten over thirty times its typical
   move, and three at twenty times); or one cell above +100% a period and over
@@ -126,7 +127,7 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
             raise InvalidArgument(
                 f"column '{names[j]}' looks like prices, not returns (positive every period, smooth, around "
                 f"{size[j]:.3g}); turn prices into returns with FM_RETURNS", argument)
-        found = percent_cells(column, size[j], lambda rows: _rows_between(table, rows)) if outsized[j] else None
+        found = percent_cells(column, lambda rows: _rows_between(table, rows)) if outsized[j] else None
         if found:
             _refuse_percent(argument, names[j], column, found[1])
     _check_within(size, names, argument)
@@ -135,33 +136,38 @@ def check_returns(table: Table, argument: str) -> np.ndarray:
 
 def outsized_columns(size: np.ndarray, lowest: np.ndarray, highest: np.ndarray) -> np.ndarray:
     """(N,) whether a column's largest value (from its ``lowest`` and ``highest``) is far enough out for
-    :func:`percent_cells` to find something: over ``OUTSIZED_RATIO`` times its typical ``size`` and over
-    ``SCALE_FLOOR``. A zero typical size (a stock that does not trade on most days) judges nothing; an infinite
-    value, or one that overflows a variance, is the finite check's to name."""
+    :func:`percent_cells` to find something: over ``OUTSIZED_RATIO`` times its typical ``size`` (a bound under
+    the typical move that rule measures) and over ``SCALE_FLOOR``. An infinite value, or one that overflows a
+    variance, is the finite check's to name."""
     largest = np.fmax(highest, -lowest)
-    return (largest > OUTSIZED_RATIO * size) & (largest > SCALE_FLOOR) & (size > 0) & (largest <= MAX_MAGNITUDE)
+    return (largest > OUTSIZED_RATIO * size) & (largest > SCALE_FLOOR) & (largest <= MAX_MAGNITUDE)
 
 
-def percent_cells(column: np.ndarray, size: float, place) -> tuple[int, str] | None:
+def percent_cells(column: np.ndarray, place) -> tuple[int, str] | None:
     """The first row of ``column``'s cells in percent among decimals and why (the rule in the module's docstring),
-    or ``None``: a
-    run of :data:`PERCENT_RUN` rows with more than half its values over :data:`OUTSIZED_RATIO` times the typical
-    ``size``, or one value above +100% over :data:`PERCENT_CELL_RATIO` times it. ``place(rows)`` says where the
-    rows are (their dates, their lines)."""
+    or ``None``: a run of :data:`PERCENT_RUN` rows with more than half its values over :data:`OUTSIZED_RATIO`
+    times the typical move, or one value above +100% over :data:`PERCENT_CELL_RATIO` times it. The typical move is
+    the median size of the periods that moved: a stock priced in ticks that does not trade on half its days
+    moves a tick when it moves, and its median of all days would count each tick as outsized. ``place(rows)``
+    says where the rows are (their dates, their lines)."""
     magnitude = np.abs(column)
-    big = (magnitude > OUTSIZED_RATIO * size) & (magnitude > SCALE_FLOOR)
+    moved = magnitude[magnitude > 0]  # NaN is no move either
+    if not moved.size:
+        return None
+    move = float(np.median(moved))
+    big = (magnitude > OUTSIZED_RATIO * move) & (magnitude > SCALE_FLOOR)
     run = min(PERCENT_RUN, column.size)
     counts = np.cumsum(np.concatenate(([0], big)))
     starts = np.flatnonzero(counts[run:] - counts[:-run] > run // 2)
     if starts.size:
         rows = starts[0] + np.flatnonzero(big[starts[0]:starts[0] + run])
         return int(rows[0]), f"{rows.size} of the {run} values {place(rows)} are over {OUTSIZED_RATIO:g} times its " \
-                             f"typical size {size:.3g}"
-    single = np.flatnonzero((column > 1.0) & (magnitude > PERCENT_CELL_RATIO * size))
+                             f"typical move {move:.3g}"
+    single = np.flatnonzero((column > 1.0) & (magnitude > PERCENT_CELL_RATIO * move))
     if single.size:
         i = int(single[0])
-        return i, f"{column[i]:.4g} {place(single[:1])}, a rise of more than 100% and {column[i] / size:.0f} times " \
-                  f"its typical size {size:.3g}"
+        return i, f"{column[i]:.4g} {place(single[:1])}, a rise of more than 100% and {column[i] / move:.0f} times " \
+                  f"its typical move {move:.3g}"
     return None
 
 
@@ -264,11 +270,17 @@ STATED_PERIODS_RATIO = 2.5
 
 def check_stated_periods(periods_per_year: float, tables, argument: str = "periods_per_year") -> None:
     """Refuse a periods_per_year that the dates of the first of ``tables`` whose frequency can be read contradict:
-    252 over monthly returns annualises a month's variance 21 times over. Not positive or not finite is the
+    252 over monthly returns annualises a month's variance 21 times over. Intraday bars (under a day apart) say
+    nothing of their periods a year (the hours a market trades), so they pass. Not positive or not finite is the
     core's to refuse."""
     if not (0 < periods_per_year < math.inf):
         return
     for table in tables:
+        spacing = spacing_of(table)
+        if spacing is None:
+            continue
+        if spacing < 1:
+            return
         shown = periods_per_year_of(table)
         if shown:
             if not shown / STATED_PERIODS_RATIO <= periods_per_year <= shown * STATED_PERIODS_RATIO:
@@ -276,6 +288,15 @@ def check_stated_periods(periods_per_year: float, tables, argument: str = "perio
                     f"is {periods_per_year:g}, but the dates of the data show {shown:g} periods a year; give the "
                     "periods a year of these dates, or leave it empty for figures per period", argument)
             return
+
+
+def spacing_of(table: Table) -> float | None:
+    """Median gap of its dated rows in days (:func:`xl_factor.core.median_spacing_days`), or ``None`` (no dates,
+    or fewer than two)."""
+    if table.dates is None:
+        return None
+    _, dates = table.dated_rows()
+    return core.median_spacing_days(dates) if len(dates) >= 2 else None
 
 
 def periods_per_year_of(table: Table) -> float | None:

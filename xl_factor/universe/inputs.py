@@ -228,7 +228,7 @@ def _check_units(values: np.ndarray, names, ppy, describe, what: str, dates: np.
         return f"on {first}" if first == last else f"from {first} to {last}"
 
     for j in np.flatnonzero(outsized_columns(size, lowest, highest)):  # rows pasted in percent among decimals
-        found = percent_cells(values[:, j], size[j], span)
+        found = percent_cells(values[:, j], span)
         if found:
             raise InputError(f"{describe(int(j), found[0])}: {what} '{names[j]}' looks like percent ({found[1]}); "
                              "give decimal returns (divide by 100)")
