@@ -331,6 +331,22 @@ def _sheet_range(frame: pd.DataFrame):
     return tuple(rows)
 
 
+def test_fm_model_covmat_refuses_periods_per_year_that_the_models_dates_contradict(universe, model):
+    """A daily model annualised with 12 (or 52) is refused as FM_COVMAT refuses it over daily ranges; 252 and 365
+    are answered (252 against FM_COVMAT below)."""
+    from xl_factor.sheet.catalogue import call
+
+    exposures = pd.read_parquet(model / "exposures.parquet").set_index("id")
+    ids = tuple((i,) for i in exposures.index[exposures["alpha"].notna()][:3])
+    for wrong in (12, 52):
+        got = call("FM_MODEL_COVMAT", str(model), ids, wrong)
+        assert isinstance(got, str) and got.startswith(
+            f"#FM! FM_MODEL_COVMAT: periods_per_year is {wrong}, but the model's dates show 252 periods a year"), got
+    per_period = np.asarray(call("FM_MODEL_COVMAT", str(model), ids), dtype=float)
+    np.testing.assert_allclose(np.asarray(call("FM_MODEL_COVMAT", str(model), ids, 365), dtype=float),
+                               365 * per_period, rtol=1e-15)
+
+
 def test_fm_model_and_covmat_equal_fm_beta_and_fm_covmat_on_the_same_securities(universe, model):
     from xl_factor.sheet.catalogue import call
 

@@ -35,6 +35,7 @@ from .. import core
 from ..core.errors import InvalidArgument, TooFewObservations
 from .failures import mark_failures
 from .runtime import is_pyodide
+from .units import refuse_contradicted_periods
 from .values import as_rows, describe_cell, is_missing_argument
 
 EXPOSURES = "exposures.parquet"
@@ -61,6 +62,7 @@ class Model:
     fields: dict[str, np.ndarray]
     factor_cov: np.ndarray
     not_fitted: dict[str, str]
+    periods_per_year: float | None = None  # what the model's dates show (None: not told, or intraday dates)
 
 
 class UnknownId(TooFewObservations):
@@ -230,6 +232,7 @@ def _read_once(folder: Path) -> Model:
             fields={f: exposures[f].to_numpy(dtype=float) for f in FIELDS[1:]},
             factor_cov=cov[list(names)].to_numpy(dtype=float),
             not_fitted={str(e["id"]): str(e.get("reason", "not fitted")) for e in not_fitted},
+            periods_per_year=_shown_periods(manifest),
         )
     except (TypeError, ValueError) as error:
         raise _inconsistent(folder, f"a column does not hold numbers: {type(error).__name__}") from None
@@ -268,8 +271,22 @@ def fm_model(model_dir: str, ids, field: str = "betas"):
     return mark_failures(out, failures, axis=0)
 
 
+def _shown_periods(manifest: dict) -> float | None:
+    """The periods a year the manifest says the model's dates show, unless its dates are under a day apart on
+    average (intraday bars, whose periods a year no date tells) or it does not say."""
+    periods, span = manifest.get("periods_per_year"), manifest.get("date_range") or {}
+    try:
+        days = (np.datetime64(span["last"]) - np.datetime64(span["first"])) / np.timedelta64(1, "D")
+        intraday = days / max(int(span["n_dates"]) - 1, 1) < 1
+    except (KeyError, TypeError, ValueError):
+        intraday = False
+    return float(periods) if isinstance(periods, (int, float)) and periods > 0 and not intraday else None
+
+
 def fm_model_covmat(model_dir: str, ids, periods_per_year=None):
     model = load_model(model_dir)
+    if periods_per_year is not None:
+        refuse_contradicted_periods(periods_per_year, model.periods_per_year, "the model's dates")
     rows, failures = _positions(model, ids, model_dir)
     ok = rows >= 0
     cov = np.full((len(ids), len(ids)), np.nan)

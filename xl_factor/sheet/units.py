@@ -283,11 +283,19 @@ def check_stated_periods(periods_per_year: float, tables, argument: str = "perio
             return
         shown = periods_per_year_of(table)
         if shown:
-            if not shown / STATED_PERIODS_RATIO <= periods_per_year <= shown * STATED_PERIODS_RATIO:
-                raise InvalidArgument(
-                    f"is {periods_per_year:g}, but the dates of the data show {shown:g} periods a year; give the "
-                    "periods a year of these dates, or leave it empty for figures per period", argument)
+            refuse_contradicted_periods(periods_per_year, shown, "the dates of the data", argument)
             return
+
+
+def refuse_contradicted_periods(periods_per_year: float, shown: float | None, whose: str,
+                                argument: str = "periods_per_year") -> None:
+    """Refuse a periods_per_year more than :data:`STATED_PERIODS_RATIO` times off the ``shown`` periods a year of
+    ``whose`` dates (``None``: nothing shown, nothing judged; not positive or not finite: the core's to refuse)."""
+    if shown and 0 < periods_per_year < math.inf and not (
+            shown / STATED_PERIODS_RATIO <= periods_per_year <= shown * STATED_PERIODS_RATIO):
+        raise InvalidArgument(
+            f"is {periods_per_year:g}, but {whose} show {shown:g} periods a year; give the periods a year of these "
+            "dates, or leave it empty for figures per period", argument)
 
 
 def spacing_of(table: Table) -> float | None:
