@@ -424,3 +424,18 @@ def test_a_manifest_that_appears_in_out_while_the_build_runs_is_not_replaced(rea
     one_line_refusal(capsys, f"--out {out} already holds manifest.json", "add --force")
     assert folder_bytes(out) == {"manifest.json": b'{"mine": "written during the fit"}\n'}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "m", "r.csv"]  # no staging folder left
+
+
+def test_a_long_table_that_writes_one_id_two_ways_is_refused_at_the_row_of_the_second(real, tmp_path, capsys):
+    """The long reader and the wide header share the rule: AAPL's later rows written 'AAPL ' would be a second
+    security; the line named is the first row of that spelling."""
+    returns, factors = real
+    long = returns.stack().rename("ret").reset_index()
+    long.columns = ["date", "id", "ret"]
+    second = long.index[(long["id"] == "AAPL") & (long["date"] >= "2016-01-01")]
+    long.loc[second, "id"] = "AAPL "
+    path = tmp_path / "long.csv"
+    long.to_csv(path, index=False, date_format="%Y-%m-%d")
+    assert run(real, tmp_path / "m", returns=path, factors=write(factors, tmp_path / "f.csv")) == 2
+    one_line_refusal(capsys, f"long.csv line {int(second[0]) + 2}: the security id 'AAPL' is written two ways",
+                     "write each id one way")

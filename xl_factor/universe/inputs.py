@@ -185,16 +185,15 @@ def _id_codes(values: pd.Series, path: Path) -> tuple[np.ndarray, np.ndarray]:
     if missing.any():
         raise InputError(f"{_where(path, int(np.argmax(missing)))}: the security id is empty (an unknown id); "
                          "give every row its security's id or remove the row")
+    repeat = _first_repeat(text)
+    if repeat is not None:  # two spellings of one id (10001 and "10001 ")
+        row = int(np.argmax(codes == repeat[1]))
+        raise InputError(f"{_where(path, row)}: the security id '{text[repeat[1]]}' is written two ways; "
+                         "write each id one way")
     order = np.argsort(text.astype(str), kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    names = text[order]
-    same = np.flatnonzero(names[1:] == names[:-1])
-    if same.size:  # two spellings of one id (10001 and "10001 ")
-        row = int(np.argmax(codes == order[same[0] + 1]))
-        raise InputError(f"{_where(path, row)}: the security id '{names[same[0]]}' is written two ways; "
-                         "write each id one way")
-    return rank[codes], names
+    return rank[codes], text[order]
 
 
 def periods_per_year(dates: np.ndarray) -> float | None:
@@ -381,14 +380,23 @@ def _wide(frame, path, known, lo, hi):
 def _one_spelling(cols, names, columns, path: Path, what: str, fix: str) -> None:
     """Refuse two headers that are one name once stripped ('AAPL' and 'AAPL '): read as one id, the sheet would
     get one column's numbers for the other, as the long reader refuses an id written two ways."""
+    repeat = _first_repeat(names)
+    if repeat is not None:
+        i, j = repeat
+        where = {c: list(columns).index(c) + 1 for c in (cols[i], cols[j])}
+        raise InputError(f"{path.name} line 1: the {what} '{names[j]}' is written two ways ('{cols[i]}' in column "
+                         f"{where[cols[i]]}, '{cols[j]}' in column {where[cols[j]]}); {fix}")
+
+
+def _first_repeat(names) -> tuple[int, int] | None:
+    """Positions ``(i, j)``, ``i < j``, of the first name that comes again (the names as read, stripped: two
+    spellings of one id or factor), or ``None``."""
     first: dict[str, int] = {}
     for j, name in enumerate(names):
         if name in first:
-            i = first[name]
-            where = {c: list(columns).index(c) + 1 for c in (cols[i], cols[j])}
-            raise InputError(f"{path.name} line 1: the {what} '{name}' is written two ways ('{cols[i]}' in column "
-                             f"{where[cols[i]]}, '{cols[j]}' in column {where[cols[j]]}); {fix}")
+            return first[name], j
         first[name] = j
+    return None
 
 
 def _factors(path: Path, dates: np.ndarray, locate, returns_path: Path):
