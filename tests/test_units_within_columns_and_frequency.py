@@ -196,3 +196,46 @@ def test_monthly_against_semi_monthly_and_annual_against_half_yearly_are_refused
     got = call("FM_BETA", excel_range(years[["AAPL"]].pct_change().iloc[1:]),
                excel_range(halves[["SP500"]].pct_change().iloc[1:]))
     assert is_line(got, "FM_BETA", "factors has dates 18", "days apart in the median, asset 36"), got
+
+
+# --- the path a user takes: newest first, blanks, a late listing, stray cells -----------------------------------
+
+
+def sheet_cells(frame: pd.DataFrame) -> tuple:
+    """The range as a sheet exported newest first hands it over: a header, datetime cells, ``None`` for a blank."""
+    rows = [(None,) + tuple(frame.columns)]
+    for stamp, values in zip(frame.index[::-1], frame.to_numpy()[::-1]):
+        rows.append((stamp.to_pydatetime(),) + tuple(None if np.isnan(v) else float(v) for v in values))
+    return tuple(rows)
+
+
+@pytest.fixture(scope="module")
+def messy(stocks):
+    """AAPL, KO and BAC over 2016-19, KO listed only from 2017, with a text 'n/a', a FALSE and an #N/A among
+    BAC's cells (each a missing value, not a zero)."""
+    frame = stocks.copy()
+    frame.loc[:"2016-12-31", "KO"] = np.nan
+    cells = [list(r) for r in sheet_cells(frame)]
+    for row, cell in ((5, "n/a"), (40, False), (300, -2146826246)):
+        cells[row][3] = cell
+    holes = frame.copy()
+    holes.iloc[[len(frame) - 5, len(frame) - 40, len(frame) - 300], 2] = np.nan  # rows counted from the newest
+    return tuple(map(tuple, cells)), holes
+
+
+def test_newest_first_ranges_with_blanks_and_stray_cells_give_statsmodels_then_refuse_the_percent_rows(messy, market):
+    cells, holes = messy
+    got = np.asarray(call("FM_BETA", cells, sheet_cells(market)), float)
+    np.testing.assert_allclose(got, ols_betas(holes, market), rtol=RTOL)
+    pasted = market.copy()
+    pasted.iloc[-20:] *= 100  # the newest rows: the top of a newest-first range
+    got = call("FM_BETA", cells, sheet_cells(pasted))
+    assert is_line(got, "FM_BETA", "factors", "column 'SP500' looks like percent", "from 2019-12-"), got
+
+
+def test_newest_first_ranges_with_blanks_against_weekly_factors_are_refused(messy, market):
+    cells, _ = messy
+    got = call("FM_BETA", cells, sheet_cells(weekly(market)))
+    assert is_line(got, "FM_BETA", "factors has dates 7 days apart in the median, asset 1 day"), got
+    got = call("FM_SHARPE", cells, 12.0)
+    assert is_line(got, "FM_SHARPE", "periods_per_year is 12, but the dates of the data show 252"), got
